@@ -1,0 +1,478 @@
+import { DurableObject } from "cloudflare:workers";
+import { AppError, attempt, invalidTransition, notFound, unwrap, type Result } from "../lib/errors";
+import { audit, AUDIT_TABLE } from "../lib/audit";
+import { Sql } from "../lib/sql";
+import type { EventCreate, ItemInput, ItemPatch, SessionCreate } from "../schemas/api";
+import type {
+  Actor,
+  EventRecord,
+  InventoryItem,
+  InventoryStatus,
+  Replayable,
+  SessionItemSeed,
+  SessionStatus,
+} from "../schemas/domain";
+import { systemActor } from "../schemas/domain";
+import type { TransactionCompleted, TransactionVoided } from "../schemas/messages";
+
+/** Items locked per SQL transaction when a session starts (keeps each commit short). */
+const LOCK_CHUNK = 5_000;
+/** Sold items pulled from a finished session per call while settling. */
+const SETTLE_PAGE = 5_000;
+
+const MIGRATIONS: string[][] = [
+  [
+    `CREATE TABLE event (id INTEGER PRIMARY KEY CHECK (id = 1), event_id TEXT NOT NULL, name TEXT NOT NULL, created_at INTEGER NOT NULL)`,
+    `CREATE TABLE items (
+      id TEXT PRIMARY KEY, consignor_id TEXT NOT NULL, title TEXT NOT NULL, category TEXT NOT NULL,
+      size TEXT NOT NULL, price INTEGER NOT NULL, data TEXT NOT NULL DEFAULT '{}',
+      status TEXT NOT NULL, shopify_id TEXT, last_synced INTEGER, last_modified INTEGER NOT NULL,
+      version INTEGER NOT NULL, sold_tx_id TEXT, sold_session_id TEXT
+    ) WITHOUT ROWID`,
+    `CREATE INDEX items_by_status ON items (status, id)`,
+    `CREATE TABLE sync_metadata (
+      id INTEGER PRIMARY KEY CHECK (id = 1), last_sync_time INTEGER, sync_count INTEGER NOT NULL DEFAULT 0,
+      conflict_count INTEGER NOT NULL DEFAULT 0, last_successful_sync INTEGER
+    )`,
+    `INSERT INTO sync_metadata (id) VALUES (1)`,
+    `CREATE TABLE sessions (
+      id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, position INTEGER NOT NULL,
+      settled INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+    ) WITHOUT ROWID`,
+    // Transactions whose sale or void this object has applied: a redelivered message is a no-op,
+    // and a void that arrives before its sale keeps the late sale from marking items sold.
+    `CREATE TABLE applied (tx_id TEXT NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (tx_id, kind)) WITHOUT ROWID`,
+    AUDIT_TABLE,
+  ],
+];
+
+type ItemRow = {
+  id: string;
+  consignor_id: string;
+  title: string;
+  category: string;
+  size: string;
+  price: number;
+  data: string;
+  status: InventoryStatus;
+  shopify_id: string | null;
+  last_synced: number | null;
+  last_modified: number;
+  version: number;
+  sold_tx_id: string | null;
+  sold_session_id: string | null;
+};
+
+type SessionRow = { id: string; name: string; status: SessionStatus | "starting"; position: number; settled: number };
+
+export interface SaleOutcome {
+  applied: boolean;
+  /** Items the message named that this object could not move (already sold elsewhere, not locked). */
+  anomalies: { itemId: string; status: InventoryStatus; soldTransactionId: string | null }[];
+}
+
+/**
+ * The items of one event (`eventId`) and the registry of its sessions. Item data may change only
+ * while an item is `modifiable`; the first session start locks everything, and from then on only
+ * status moves, each audited: locked → sold → locked (void), locked → transfer.
+ */
+export class Inventory extends DurableObject<Env> {
+  private readonly sql: Sql;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = new Sql(ctx.storage.sql);
+    void ctx.blockConcurrencyWhile(async () => {
+      ctx.storage.transactionSync(() => this.sql.migrate(MIGRATIONS));
+    });
+  }
+
+  // ---------------------------------------------------------------- event
+
+  async createEvent(input: EventCreate, actor: Actor): Promise<Result<Replayable<EventRecord>>> {
+    return attempt(() => {
+      const existing = this.eventRow();
+      if (existing) {
+        if (existing.id !== input.id || existing.name !== input.name) {
+          throw new AppError("ALREADY_EXISTS", `event ${input.id} already exists with another name`);
+        }
+        return { value: existing, replayed: true };
+      }
+      const now = Date.now();
+      this.ctx.storage.transactionSync(() => {
+        this.sql.run("INSERT INTO event (id, event_id, name, created_at) VALUES (1, ?, ?, ?)", input.id, input.name, now);
+        audit(this.sql, actor, now, { entity: "event", entityId: input.id, action: "create", before: null, after: { name: input.name } });
+      });
+      return { value: this.eventRow()!, replayed: false };
+    });
+  }
+
+  async getEvent(): Promise<Result<EventRecord>> {
+    return attempt(() => this.requireEvent());
+  }
+
+  // ---------------------------------------------------------------- items
+
+  /**
+   * Creates or replaces items, all or none: one item that is no longer modifiable refuses the
+   * whole call with ITEM_LOCKED naming every such item.
+   */
+  async upsertItems(items: ItemInput[], actor: Actor): Promise<Result<{ created: number; updated: number }>> {
+    return attempt(() => {
+      this.requireEvent();
+      const now = Date.now();
+      let created = 0;
+      let updated = 0;
+      this.ctx.storage.transactionSync(() => {
+        const locked: string[] = [];
+        const current = new Map<string, ItemRow>();
+        for (const item of items) {
+          const row = this.itemRow(item.id);
+          if (!row) continue;
+          if (row.status !== "modifiable") locked.push(item.id);
+          else current.set(item.id, row);
+        }
+        if (locked.length > 0) {
+          throw new AppError("ITEM_LOCKED", `${locked.length} item(s) can no longer be changed`, { items: locked });
+        }
+        for (const item of items) {
+          const before = current.get(item.id);
+          const data = JSON.stringify(item.data ?? {});
+          if (before) {
+            this.sql.run(
+              `UPDATE items SET consignor_id = ?, title = ?, category = ?, size = ?, price = ?, data = ?,
+                 last_modified = ?, version = version + 1 WHERE id = ?`,
+              item.consignorId,
+              item.title,
+              item.category,
+              item.size,
+              item.price,
+              data,
+              now,
+              item.id,
+            );
+            updated++;
+          } else {
+            this.sql.run(
+              `INSERT INTO items (id, consignor_id, title, category, size, price, data, status, last_modified, version)
+               VALUES (?, ?, ?, ?, ?, ?, ?, 'modifiable', ?, 1)`,
+              item.id,
+              item.consignorId,
+              item.title,
+              item.category,
+              item.size,
+              item.price,
+              data,
+              now,
+            );
+            created++;
+          }
+          audit(this.sql, actor, now, { entity: "item", entityId: item.id, action: before ? "update" : "create", before: before ? editableRow(before) : null, after: editable(item) });
+        }
+      });
+      return { created, updated };
+    });
+  }
+
+  async getItem(itemId: string): Promise<Result<InventoryItem>> {
+    return attempt(() => {
+      this.requireEvent();
+      const row = this.itemRow(itemId);
+      if (!row) throw notFound(`item ${itemId}`);
+      return itemView(row);
+    });
+  }
+
+  /**
+   * Changes an item at its current version. Data fields change only while modifiable
+   * (ITEM_LOCKED after); `status: "transfer"` moves a locked, unsold item out of the sale while no
+   * session runs.
+   */
+  async patchItem(itemId: string, patch: ItemPatch, actor: Actor): Promise<Result<InventoryItem>> {
+    return attempt(() => {
+      this.requireEvent();
+      const row = this.itemRow(itemId);
+      if (!row) throw notFound(`item ${itemId}`);
+      if (row.version !== patch.version) {
+        throw new AppError("VERSION_CONFLICT", `item ${itemId} is at version ${row.version}, not ${patch.version}`, {
+          currentVersion: row.version,
+        });
+      }
+      const { version: _version, status, ...fields } = patch;
+      const changesData = Object.keys(fields).length > 0;
+      if (changesData && row.status !== "modifiable") {
+        throw new AppError("ITEM_LOCKED", `item ${itemId} is ${row.status}; its data can no longer change`, { items: [itemId] });
+      }
+      if (status === "transfer") {
+        if (row.status !== "locked") throw invalidTransition("item", row.status, "transfer");
+        const running = this.runningSession();
+        if (running) {
+          throw invalidTransition("item", row.status, "transfer", { reason: "a session is running", sessionId: running.id });
+        }
+      }
+      const now = Date.now();
+      const next = {
+        consignor_id: fields.consignorId ?? row.consignor_id,
+        title: fields.title ?? row.title,
+        category: fields.category ?? row.category,
+        size: fields.size ?? row.size,
+        price: fields.price ?? row.price,
+        data: fields.data === undefined ? row.data : JSON.stringify(fields.data),
+        status: status ?? row.status,
+      };
+      this.ctx.storage.transactionSync(() => {
+        this.sql.run(
+          `UPDATE items SET consignor_id = ?, title = ?, category = ?, size = ?, price = ?, data = ?, status = ?,
+             last_modified = ?, version = version + 1 WHERE id = ?`,
+          next.consignor_id,
+          next.title,
+          next.category,
+          next.size,
+          next.price,
+          next.data,
+          next.status,
+          now,
+          itemId,
+        );
+        audit(this.sql, actor, now, { entity: "item", entityId: itemId, action: status ? "transfer" : "update", before: { ...editableRow(row), status: row.status }, after: {
+          ...editableRow({ ...row, ...next }),
+          status: next.status,
+        } });
+      });
+      return itemView(this.itemRow(itemId)!);
+    });
+  }
+
+  // ---------------------------------------------------------------- sessions
+
+  /** Records a session of the event, in creation order. Idempotent. */
+  async registerSession(input: SessionCreate): Promise<Result<{ id: string; status: string }>> {
+    return attempt(() => {
+      this.requireEvent();
+      const existing = this.sql.one<SessionRow>("SELECT * FROM sessions WHERE id = ?", input.id);
+      if (existing) return { id: existing.id, status: existing.status };
+      const now = Date.now();
+      const position = (this.sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM sessions")?.n ?? 0) + 1;
+      this.sql.run(
+        "INSERT INTO sessions (id, name, status, position, created_at, updated_at) VALUES (?, ?, 'initial', ?, ?, ?)",
+        input.id,
+        input.name,
+        position,
+        now,
+        now,
+      );
+      return { id: input.id, status: "initial" };
+    });
+  }
+
+  /**
+   * The first half of a session start: sessions run one after another, so another running session
+   * refuses it; sessions that ended are settled first (their sales are known here), then every
+   * modifiable item is locked.
+   */
+  async prepareSessionStart(sessionId: string, actor: Actor): Promise<Result<{ locked: number }>> {
+    return attempt(async () => {
+      this.requireEvent();
+      const session = this.sql.one<SessionRow>("SELECT * FROM sessions WHERE id = ?", sessionId);
+      if (!session) throw notFound(`session ${sessionId}`);
+      const running = this.runningSession();
+      if (running && running.id !== sessionId) {
+        throw invalidTransition("session", session.status, "active", {
+          reason: `session ${running.id} is ${running.status}; sessions run one after another`,
+          runningSession: running.id,
+        });
+      }
+      for (const ended of this.sql.all<{ id: string }>("SELECT id FROM sessions WHERE status = 'completed' AND settled = 0")) {
+        await this.settle(ended.id);
+      }
+      this.sql.run("UPDATE sessions SET status = 'starting', updated_at = ? WHERE id = ?", Date.now(), sessionId);
+      let locked = 0;
+      for (;;) {
+        const now = Date.now();
+        const batch = this.sql.all<{ id: string }>("SELECT id FROM items WHERE status = 'modifiable' ORDER BY id LIMIT ?", LOCK_CHUNK);
+        if (batch.length === 0) break;
+        this.ctx.storage.transactionSync(() => {
+          for (const { id } of batch) {
+            this.sql.run("UPDATE items SET status = 'locked', last_modified = ?, version = version + 1 WHERE id = ?", now, id);
+            audit(this.sql, actor, now, { entity: "item", entityId: id, action: "lock", before: { status: "modifiable" }, after: { status: "locked", sessionId } });
+          }
+        });
+        locked += batch.length;
+      }
+      return { locked };
+    });
+  }
+
+  /** A page of the items a starting session sells: locked and not sold, in id order after `afterId`. */
+  async sessionItems(sessionId: string, afterId: string, limit: number): Promise<Result<SessionItemSeed[]>> {
+    return attempt(() => {
+      const session = this.sql.one<SessionRow>("SELECT * FROM sessions WHERE id = ?", sessionId);
+      if (!session) throw notFound(`session ${sessionId}`);
+      return this.sql
+        .all<ItemRow>("SELECT * FROM items WHERE status = 'locked' AND id > ? ORDER BY id LIMIT ?", afterId, Math.min(limit, 10_000))
+        .map((r) => ({ id: r.id, consignorId: r.consignor_id, title: r.title, category: r.category, size: r.size, price: r.price }));
+    });
+  }
+
+  /** The session object reports its transitions; a completed session is settled at once. */
+  async sessionStatusChanged(sessionId: string, status: "active" | "completed" | "cancelled"): Promise<Result<{ settled: boolean }>> {
+    return attempt(async () => {
+      this.sql.run("UPDATE sessions SET status = ?, settled = ?, updated_at = ? WHERE id = ?", status, status === "cancelled" ? 1 : 0, Date.now(), sessionId);
+      if (status === "completed") await this.settle(sessionId);
+      return { settled: status !== "active" };
+    });
+  }
+
+  /**
+   * Makes this object's item statuses agree with a finished session's: every item it sold is
+   * marked sold here. The queue normally brought each sale already; this closes the gap of any
+   * message still in flight before the next session may start.
+   */
+  private async settle(sessionId: string) {
+    const event = this.requireEvent();
+    const session = this.env.SALE_SESSION.getByName(`${event.id}:${sessionId}`);
+    const actor = systemActor("system:settle");
+    let cursor = "";
+    for (;;) {
+      const page = unwrap(await session.listSold(cursor, SETTLE_PAGE));
+      if (page.length === 0) break;
+      cursor = page[page.length - 1]!.itemId;
+      const now = Date.now();
+      this.ctx.storage.transactionSync(() => {
+        for (const sold of page) this.markSold(sold.itemId, sold.transactionId, sessionId, actor, now);
+      });
+      if (page.length < SETTLE_PAGE) break;
+    }
+    this.sql.run("UPDATE sessions SET settled = 1, updated_at = ? WHERE id = ?", Date.now(), sessionId);
+  }
+
+  // ---------------------------------------------------------------- the pipeline's news
+
+  /** locked → sold for each item of a completed transaction. A redelivery is a no-op. */
+  async applySale(message: TransactionCompleted): Promise<Result<SaleOutcome>> {
+    return attempt(() => {
+      const actor = systemActor("system:transactions-consumer");
+      const anomalies: SaleOutcome["anomalies"] = [];
+      let applied = false;
+      this.ctx.storage.transactionSync(() => {
+        const seen = this.sql.all<{ kind: string }>("SELECT kind FROM applied WHERE tx_id = ?", message.transactionId);
+        if (seen.length > 0) return;
+        applied = true;
+        const now = Date.now();
+        this.sql.run("INSERT INTO applied (tx_id, kind, at) VALUES (?, 'sale', ?)", message.transactionId, now);
+        for (const item of message.items) {
+          const problem = this.markSold(item.itemId, message.transactionId, message.sessionId, actor, now);
+          if (problem) anomalies.push(problem);
+        }
+      });
+      return { applied, anomalies };
+    });
+  }
+
+  /** sold → locked for each item the voided transaction had sold. A redelivery is a no-op. */
+  async applyVoid(message: TransactionVoided): Promise<Result<{ applied: boolean }>> {
+    return attempt(() => {
+      const actor = systemActor("system:transactions-consumer");
+      let applied = false;
+      this.ctx.storage.transactionSync(() => {
+        if (this.sql.one("SELECT 1 AS x FROM applied WHERE tx_id = ? AND kind = 'void'", message.transactionId)) return;
+        applied = true;
+        const now = Date.now();
+        this.sql.run("INSERT INTO applied (tx_id, kind, at) VALUES (?, 'void', ?)", message.transactionId, now);
+        for (const item of message.items) {
+          const row = this.itemRow(item.itemId);
+          if (!row || row.status !== "sold" || row.sold_tx_id !== message.transactionId) continue;
+          this.sql.run(
+            "UPDATE items SET status = 'locked', sold_tx_id = NULL, sold_session_id = NULL, last_modified = ?, version = version + 1 WHERE id = ?",
+            now,
+            item.itemId,
+          );
+          audit(this.sql, actor, now, { entity: "item", entityId: item.itemId, action: "void", before: { status: "sold", transactionId: message.transactionId }, after: { status: "locked" } });
+        }
+      });
+      return { applied };
+    });
+  }
+
+  /** locked → sold, inside a transaction. Returns what was wrong when the item could not move. */
+  private markSold(itemId: string, txId: string, sessionId: string, actor: Actor, now: number): SaleOutcome["anomalies"][number] | null {
+    const row = this.itemRow(itemId);
+    if (row?.status === "sold" && row.sold_tx_id === txId) return null;
+    // A void seen first wins: the late sale must not mark its items sold again.
+    if (this.sql.one("SELECT 1 AS x FROM applied WHERE tx_id = ? AND kind = 'void'", txId)) return null;
+    if (!row || row.status !== "locked") {
+      const anomaly = { itemId, status: row?.status ?? ("missing" as InventoryStatus), soldTransactionId: row?.sold_tx_id ?? null };
+      audit(this.sql, actor, now, { entity: "item", entityId: itemId, action: "sell-refused", before: row ? { status: row.status, transactionId: row.sold_tx_id } : null, after: { transactionId: txId } });
+      return anomaly;
+    }
+    this.sql.run(
+      "UPDATE items SET status = 'sold', sold_tx_id = ?, sold_session_id = ?, last_modified = ?, version = version + 1 WHERE id = ?",
+      txId,
+      sessionId,
+      now,
+      itemId,
+    );
+    audit(this.sql, actor, now, { entity: "item", entityId: itemId, action: "sell", before: { status: "locked" }, after: { status: "sold", transactionId: txId, sessionId } });
+    return null;
+  }
+
+  /** Counts of items by status (for summaries and tests). */
+  async itemCounts(): Promise<Result<Record<InventoryStatus, number>>> {
+    return attempt(() => {
+      const counts: Record<InventoryStatus, number> = { modifiable: 0, locked: 0, sold: 0, transfer: 0 };
+      for (const r of this.sql.all<{ status: InventoryStatus; n: number }>("SELECT status, COUNT(*) AS n FROM items GROUP BY status")) {
+        counts[r.status] = r.n;
+      }
+      return counts;
+    });
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private eventRow(): EventRecord | null {
+    const row = this.sql.one<{ event_id: string; name: string; created_at: number }>("SELECT * FROM event WHERE id = 1");
+    return row ? { id: row.event_id, name: row.name, createdAt: row.created_at } : null;
+  }
+
+  private requireEvent(): EventRecord {
+    const event = this.eventRow();
+    if (!event) throw notFound("event");
+    return event;
+  }
+
+  private runningSession(): SessionRow | null {
+    return this.sql.one<SessionRow>("SELECT * FROM sessions WHERE status IN ('starting', 'active') ORDER BY position LIMIT 1");
+  }
+
+  private itemRow(id: string): ItemRow | null {
+    return this.sql.one<ItemRow>("SELECT * FROM items WHERE id = ?", id);
+  }
+
+}
+
+function editable(item: Pick<ItemInput, "consignorId" | "title" | "category" | "size" | "price" | "data">) {
+  return { consignorId: item.consignorId, title: item.title, category: item.category, size: item.size, price: item.price, data: item.data ?? {} };
+}
+
+function editableRow(row: Pick<ItemRow, "consignor_id" | "title" | "category" | "size" | "price" | "data">) {
+  return { consignorId: row.consignor_id, title: row.title, category: row.category, size: row.size, price: row.price, data: JSON.parse(row.data) as unknown };
+}
+
+function itemView(row: ItemRow): InventoryItem {
+  return {
+    id: row.id,
+    consignorId: row.consignor_id,
+    title: row.title,
+    category: row.category,
+    size: row.size,
+    price: row.price,
+    data: JSON.parse(row.data) as InventoryItem["data"],
+    status: row.status,
+    shopifyId: row.shopify_id,
+    lastSynced: row.last_synced,
+    lastModified: row.last_modified,
+    version: row.version,
+    soldTransactionId: row.sold_tx_id,
+    soldSessionId: row.sold_session_id,
+  };
+}

@@ -1,0 +1,29 @@
+import { Hono } from "hono";
+import { AppError } from "../../lib/errors";
+import { authenticate } from "./auth";
+import type { AppEnv } from "./context";
+import { events } from "./events";
+import { items } from "./items";
+import { sessions } from "./sessions";
+
+export const app = new Hono<AppEnv>();
+
+app.get("/health", (c) => c.json({ ok: true }));
+
+app.use("/v1/*", authenticate);
+app.route("/v1/events", events);
+app.route("/v1/events", items);
+app.route("/v1/events", sessions);
+
+app.notFound((c) =>
+  c.json({ error: new AppError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`).toBody() }, 404),
+);
+
+/** The one place an error becomes an HTTP answer: the error envelope of DESIGN §7. */
+app.onError((error, c) => {
+  if (error instanceof AppError) {
+    return c.json({ error: error.toBody() }, error.status as 400);
+  }
+  console.error("unhandled error", c.req.method, c.req.path, error);
+  return c.json({ error: { code: "INTERNAL", message: "internal error; it has been logged" } }, 500);
+});

@@ -1,0 +1,74 @@
+import pRetry from "p-retry";
+import type { Sql } from "../lib/sql";
+import type { TransactionMessage } from "../schemas/messages";
+
+/** Queue limits: 100 messages and 256 KB a batch; stay under both. */
+const MAX_BATCH_MESSAGES = 100;
+const MAX_BATCH_BYTES = 200_000;
+
+export type SendMessages = (messages: TransactionMessage[]) => Promise<void>;
+
+export const queueSender =
+  (queue: Queue<TransactionMessage>): SendMessages =>
+  async (messages) => {
+    await queue.sendBatch(messages.map((body) => ({ body, contentType: "json" })));
+  };
+
+/**
+ * Moves rows of an object's `outbox` table onto the queue, oldest first, and deletes each batch once
+ * the queue has accepted it. At most one flush runs at a time; a flush asked for while one runs is
+ * folded into it. A row whose send fails stays in the table for the owner's alarm to send again, so
+ * delivery is at least once; consumers are idempotent.
+ */
+export class OutboxRelay {
+  private running: Promise<number> | null = null;
+  private rerun = false;
+
+  constructor(
+    private readonly sql: Sql,
+    /** Replaceable so a test can make the queue refuse; production uses `queueSender`. */
+    public send: SendMessages,
+  ) {}
+
+  /** Sends everything pending; resolves with the number of messages sent. */
+  flush(): Promise<number> {
+    if (this.running) {
+      this.rerun = true;
+      return this.running;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  pending(): number {
+    return this.sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM outbox")?.n ?? 0;
+  }
+
+  private async drain(): Promise<number> {
+    let sent = 0;
+    for (;;) {
+      this.rerun = false;
+      const rows = this.sql.all<{ seq: number; body: string }>(
+        "SELECT seq, body FROM outbox ORDER BY seq LIMIT ?",
+        MAX_BATCH_MESSAGES,
+      );
+      const batch: typeof rows = [];
+      let bytes = 0;
+      for (const row of rows) {
+        if (batch.length > 0 && bytes + row.body.length > MAX_BATCH_BYTES) break;
+        batch.push(row);
+        bytes += row.body.length;
+      }
+      if (batch.length === 0) return sent;
+      const messages = batch.map((row) => JSON.parse(row.body) as TransactionMessage);
+      await pRetry(() => this.send(messages), { retries: 2, minTimeout: 50, maxTimeout: 200 });
+      const last = batch[batch.length - 1]!.seq;
+      // Rows are taken oldest first and no other flush runs, so every row up to `last` was sent.
+      this.sql.run("DELETE FROM outbox WHERE seq <= ?", last);
+      sent += batch.length;
+      if (batch.length === rows.length && rows.length < MAX_BATCH_MESSAGES && !this.rerun) return sent;
+    }
+  }
+}

@@ -1,0 +1,120 @@
+import type { Role } from "./common";
+
+/** Who is acting: the api key behind the request, or the system itself (alarms, consumers). */
+export interface Actor {
+  keyId: string;
+  role: Role | "system";
+  eventId?: string;
+  consignorId?: string;
+}
+
+export const systemActor = (keyId: string): Actor => ({ keyId, role: "system" });
+
+export type SessionStatus = "initial" | "active" | "completed" | "cancelled";
+export type SessionItemStatus = "available" | "pending" | "sold";
+export type InventoryStatus = "modifiable" | "locked" | "sold" | "transfer";
+export type TransactionStatus = "completed" | "voided";
+
+export interface EventRecord {
+  id: string;
+  name: string;
+  createdAt: number;
+}
+
+/** The seed's SaleSession, without its item map. */
+export interface SaleSessionSummary {
+  id: string;
+  eventId: string;
+  name: string;
+  status: SessionStatus;
+  startTime: number;
+  endTime: number;
+  metadata: {
+    totalSales: number;
+    totalCommissions: number;
+    itemCount: number;
+    soldCount: number;
+    transactionCount: number;
+    voidCount: number;
+    activeHolds: number;
+    lastTransactionAt: number | null;
+  };
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+}
+
+export interface TransactionItemView {
+  itemId: string;
+  consignorId: string;
+  title: string;
+  price: number;
+  commissionRate: number;
+  commission: number;
+}
+
+export interface TransactionView {
+  id: string;
+  eventId: string;
+  sessionId: string;
+  registerId: string;
+  shopperCode: string;
+  holdId: string | null;
+  status: TransactionStatus;
+  total: number;
+  commissionTotal: number;
+  items: TransactionItemView[];
+  createdAt: number;
+  voidedAt: number | null;
+  voidReason: string | null;
+}
+
+export interface HoldView {
+  id: string;
+  registerId: string;
+  status: "active" | "released" | "expired" | "consumed";
+  items: string[];
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** The seed's InventoryState item. */
+export interface InventoryItem {
+  id: string;
+  consignorId: string;
+  title: string;
+  category: string;
+  size: string;
+  price: number;
+  data: Record<string, string | number | boolean | null>;
+  status: InventoryStatus;
+  shopifyId: string | null;
+  lastSynced: number | null;
+  lastModified: number;
+  version: number;
+  soldTransactionId: string | null;
+  soldSessionId: string | null;
+}
+
+/** What a session needs of an item when it starts. */
+export interface SessionItemSeed {
+  id: string;
+  consignorId: string;
+  title: string;
+  category: string;
+  size: string;
+  price: number;
+}
+
+export interface ConsignorRecord {
+  id: string;
+  name: string;
+  tier: "standard" | "volunteer" | "super";
+  updatedAt: number;
+}
+
+/** A write that may have been a replay of an earlier identical one. */
+export interface Replayable<T> {
+  value: T;
+  replayed: boolean;
+}

@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { BasisPoints, EpochMs, Id, PriceCents, TransactionId } from "./common";
+
+/**
+ * Messages on the `transactions` queue. Versioned: a consumer accepts every version it knows, so a
+ * deploy never strands messages written by the previous one. Each item carries its price,
+ * consignor and rate snapshot so the consumer needs no lookup.
+ */
+const MessageItem = z.strictObject({
+  itemId: Id,
+  consignorId: Id,
+  price: PriceCents,
+  commissionRate: BasisPoints,
+});
+export type MessageItem = z.infer<typeof MessageItem>;
+
+const Envelope = {
+  v: z.literal(1),
+  eventId: Id,
+  sessionId: Id,
+  transactionId: TransactionId,
+  registerId: Id,
+  occurredAt: EpochMs,
+  items: z.array(MessageItem).min(1).max(200),
+};
+
+export const TransactionCompleted = z.strictObject({
+  ...Envelope,
+  type: z.literal("transaction.completed"),
+  total: z.number().int().min(0),
+  commissionTotal: z.number().int().min(0),
+});
+export type TransactionCompleted = z.infer<typeof TransactionCompleted>;
+
+export const TransactionVoided = z.strictObject({
+  ...Envelope,
+  type: z.literal("transaction.voided"),
+  reason: z.string().max(500),
+});
+export type TransactionVoided = z.infer<typeof TransactionVoided>;
+
+export const TransactionMessage = z.discriminatedUnion("type", [TransactionCompleted, TransactionVoided]);
+export type TransactionMessage = z.infer<typeof TransactionMessage>;

@@ -1,0 +1,17 @@
+import { consumeTransactions } from "./consumers/transactions";
+import { app } from "./producers/api/app";
+
+export { CommissionLedger } from "./durable/commission-ledger";
+export { Inventory } from "./durable/inventory";
+export { SaleSession } from "./durable/sale-session";
+export { ArchiveWorkflow } from "./workflows/archive";
+export { CommissionRetryWorkflow } from "./workflows/commission-retry";
+
+export default {
+  fetch: app.fetch,
+  async queue(batch, env) {
+    if (batch.queue === "transactions") return consumeTransactions(batch, env);
+    console.error(`no consumer for queue ${batch.queue}; retrying its ${batch.messages.length} message(s)`);
+    batch.retryAll({ delaySeconds: 60 });
+  },
+} satisfies ExportedHandler<Env, unknown>;
