@@ -39,9 +39,13 @@ const MIGRATIONS: string[][] = [
       id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, position INTEGER NOT NULL,
       settled INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
     ) WITHOUT ROWID`,
-    // Transactions whose sale or void this object has applied: a redelivered message is a no-op,
-    // and a void that arrives before its sale keeps the late sale from marking items sold.
-    `CREATE TABLE applied (tx_id TEXT NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (tx_id, kind)) WITHOUT ROWID`,
+    // Every sale this object has heard of, and every void. An item's status follows from them, not
+    // from the order messages arrive in: it is sold while a sale of it stands that was not voided.
+    `CREATE TABLE sales (
+      item_id TEXT NOT NULL, tx_id TEXT NOT NULL, session_id TEXT NOT NULL, occurred_at INTEGER NOT NULL,
+      PRIMARY KEY (item_id, tx_id)
+    ) WITHOUT ROWID`,
+    `CREATE TABLE voided (tx_id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID`,
     AUDIT_TABLE,
   ],
 ];
@@ -339,7 +343,7 @@ export class Inventory extends DurableObject<Env> {
       cursor = page[page.length - 1]!.itemId;
       const now = Date.now();
       this.ctx.storage.transactionSync(() => {
-        for (const sold of page) this.markSold(sold.itemId, sold.transactionId, sessionId, actor, now);
+        for (const sold of page) this.recordSale(sold.itemId, sold.transactionId, sessionId, sold.soldAt, actor, now);
       });
       if (page.length < SETTLE_PAGE) break;
     }
@@ -348,72 +352,106 @@ export class Inventory extends DurableObject<Env> {
 
   // ---------------------------------------------------------------- the pipeline's news
 
-  /** locked → sold for each item of a completed transaction. A redelivery is a no-op. */
+  /**
+   * Records a completed transaction's sale of each item. Messages may come twice and in any
+   * order (a resale before the void of the sale before it): the outcome is the same.
+   */
   async applySale(message: TransactionCompleted): Promise<Result<SaleOutcome>> {
     return attempt(() => {
       const actor = systemActor("system:transactions-consumer");
       const anomalies: SaleOutcome["anomalies"] = [];
       let applied = false;
       this.ctx.storage.transactionSync(() => {
-        const seen = this.sql.all<{ kind: string }>("SELECT kind FROM applied WHERE tx_id = ?", message.transactionId);
-        if (seen.length > 0) return;
-        applied = true;
         const now = Date.now();
-        this.sql.run("INSERT INTO applied (tx_id, kind, at) VALUES (?, 'sale', ?)", message.transactionId, now);
         for (const item of message.items) {
-          const problem = this.markSold(item.itemId, message.transactionId, message.sessionId, actor, now);
-          if (problem) anomalies.push(problem);
+          const outcome = this.recordSale(item.itemId, message.transactionId, message.sessionId, message.occurredAt, actor, now);
+          applied ||= outcome.changed;
+          if (outcome.anomaly) anomalies.push(outcome.anomaly);
         }
       });
       return { applied, anomalies };
     });
   }
 
-  /** sold → locked for each item the voided transaction had sold. A redelivery is a no-op. */
+  /** Records a void: the items it had sold are locked again unless another sale of them stands. */
   async applyVoid(message: TransactionVoided): Promise<Result<{ applied: boolean }>> {
     return attempt(() => {
       const actor = systemActor("system:transactions-consumer");
       let applied = false;
       this.ctx.storage.transactionSync(() => {
-        if (this.sql.one("SELECT 1 AS x FROM applied WHERE tx_id = ? AND kind = 'void'", message.transactionId)) return;
-        applied = true;
         const now = Date.now();
-        this.sql.run("INSERT INTO applied (tx_id, kind, at) VALUES (?, 'void', ?)", message.transactionId, now);
+        if (this.sql.run("INSERT OR IGNORE INTO voided (tx_id, at) VALUES (?, ?)", message.transactionId, now) === 0) return;
+        applied = true;
         for (const item of message.items) {
           const row = this.itemRow(item.itemId);
-          if (!row || row.status !== "sold" || row.sold_tx_id !== message.transactionId) continue;
-          this.sql.run(
-            "UPDATE items SET status = 'locked', sold_tx_id = NULL, sold_session_id = NULL, last_modified = ?, version = version + 1 WHERE id = ?",
-            now,
-            item.itemId,
-          );
-          audit(this.sql, actor, now, { entity: "item", entityId: item.itemId, action: "void", before: { status: "sold", transactionId: message.transactionId }, after: { status: "locked" } });
+          if (row) this.resolve(row, actor, now);
         }
       });
       return { applied };
     });
   }
 
-  /** locked → sold, inside a transaction. Returns what was wrong when the item could not move. */
-  private markSold(itemId: string, txId: string, sessionId: string, actor: Actor, now: number): SaleOutcome["anomalies"][number] | null {
+  /** Inside a transaction. */
+  private recordSale(itemId: string, txId: string, sessionId: string, occurredAt: number, actor: Actor, now: number) {
     const row = this.itemRow(itemId);
-    if (row?.status === "sold" && row.sold_tx_id === txId) return null;
-    // A void seen first wins: the late sale must not mark its items sold again.
-    if (this.sql.one("SELECT 1 AS x FROM applied WHERE tx_id = ? AND kind = 'void'", txId)) return null;
-    if (!row || row.status !== "locked") {
-      const anomaly = { itemId, status: row?.status ?? ("missing" as InventoryStatus), soldTransactionId: row?.sold_tx_id ?? null };
-      audit(this.sql, actor, now, { entity: "item", entityId: itemId, action: "sell-refused", before: row ? { status: row.status, transactionId: row.sold_tx_id } : null, after: { transactionId: txId } });
-      return anomaly;
+    if (!row) {
+      audit(this.sql, actor, now, { entity: "item", entityId: itemId, action: "sell-refused", before: null, after: { transactionId: txId } });
+      return { changed: false, anomaly: { itemId, status: "missing" as InventoryStatus, soldTransactionId: null } };
     }
-    this.sql.run(
-      "UPDATE items SET status = 'sold', sold_tx_id = ?, sold_session_id = ?, last_modified = ?, version = version + 1 WHERE id = ?",
+    const inserted = this.sql.run(
+      "INSERT OR IGNORE INTO sales (item_id, tx_id, session_id, occurred_at) VALUES (?, ?, ?, ?)",
+      itemId,
       txId,
       sessionId,
-      now,
-      itemId,
+      occurredAt,
     );
-    audit(this.sql, actor, now, { entity: "item", entityId: itemId, action: "sell", before: { status: "locked" }, after: { status: "sold", transactionId: txId, sessionId } });
-    return null;
+    if (inserted === 0) return { changed: false, anomaly: null };
+    return { changed: true, anomaly: this.resolve(row, actor, now) };
+  }
+
+  /**
+   * Sets an item's status from the sales that stand (recorded and not voided), newest first.
+   * Two standing sales of one item only happen while a void is still on its way; it is reported,
+   * and resolves itself when the void arrives. Inside a transaction.
+   */
+  private resolve(row: ItemRow, actor: Actor, now: number): SaleOutcome["anomalies"][number] | null {
+    const standing = this.sql.all<{ tx_id: string; session_id: string }>(
+      `SELECT tx_id, session_id FROM sales WHERE item_id = ? AND tx_id NOT IN (SELECT tx_id FROM voided)
+       ORDER BY occurred_at DESC, tx_id`,
+      row.id,
+    );
+    const winner = standing[0];
+    if (!winner) {
+      if (row.status !== "sold") return null;
+      this.sql.run(
+        "UPDATE items SET status = 'locked', sold_tx_id = NULL, sold_session_id = NULL, last_modified = ?, version = version + 1 WHERE id = ?",
+        now,
+        row.id,
+      );
+      audit(this.sql, actor, now, { entity: "item", entityId: row.id, action: "void", before: { status: "sold", transactionId: row.sold_tx_id }, after: { status: "locked" } });
+      return null;
+    }
+    if (row.status !== "locked" && row.status !== "sold") {
+      audit(this.sql, actor, now, { entity: "item", entityId: row.id, action: "sell-refused", before: { status: row.status }, after: { transactionId: winner.tx_id } });
+      return { itemId: row.id, status: row.status, soldTransactionId: null };
+    }
+    if (row.status !== "sold" || row.sold_tx_id !== winner.tx_id) {
+      this.sql.run(
+        "UPDATE items SET status = 'sold', sold_tx_id = ?, sold_session_id = ?, last_modified = ?, version = version + 1 WHERE id = ?",
+        winner.tx_id,
+        winner.session_id,
+        now,
+        row.id,
+      );
+      audit(this.sql, actor, now, {
+        entity: "item",
+        entityId: row.id,
+        action: "sell",
+        before: { status: row.status, transactionId: row.sold_tx_id },
+        after: { status: "sold", transactionId: winner.tx_id, sessionId: winner.session_id },
+      });
+    }
+    return standing.length > 1 ? { itemId: row.id, status: "sold", soldTransactionId: standing[1]!.tx_id } : null;
   }
 
   /** Counts of items by status (for summaries and tests). */

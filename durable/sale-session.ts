@@ -581,11 +581,16 @@ export class SaleSession extends DurableObject<Env> {
   }
 
   /** Sold items in id order after `afterId`, with the transaction that sold each (for the Inventory). */
-  async listSold(afterId: string, limit: number): Promise<Result<{ itemId: string; transactionId: string }[]>> {
+  async listSold(afterId: string, limit: number): Promise<Result<{ itemId: string; transactionId: string; soldAt: number }[]>> {
     return attempt(() =>
       this.sql
-        .all<{ id: string; tx_id: string }>("SELECT id, tx_id FROM items WHERE status = 'sold' AND id > ? ORDER BY id LIMIT ?", afterId, Math.min(limit, 10_000))
-        .map((r) => ({ itemId: r.id, transactionId: r.tx_id })),
+        .all<{ id: string; tx_id: string; created_at: number }>(
+          `SELECT items.id, items.tx_id, transactions.created_at FROM items JOIN transactions ON transactions.id = items.tx_id
+           WHERE items.status = 'sold' AND items.id > ? ORDER BY items.id LIMIT ?`,
+          afterId,
+          Math.min(limit, 10_000),
+        )
+        .map((r) => ({ itemId: r.id, transactionId: r.tx_id, soldAt: r.created_at })),
     );
   }
 
