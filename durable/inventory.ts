@@ -279,6 +279,7 @@ export class Inventory extends DurableObject<Env> {
       this.requireEvent();
       const session = this.sql.one<SessionRow>("SELECT * FROM sessions WHERE id = ?", sessionId);
       if (!session) throw notFound(`session ${sessionId}`);
+      await this.refreshRunningSessions(sessionId);
       const running = this.runningSession();
       if (running && running.id !== sessionId) {
         throw invalidTransition("session", session.status, "active", {
@@ -305,6 +306,21 @@ export class Inventory extends DurableObject<Env> {
       }
       return { locked };
     });
+  }
+
+  /**
+   * A session this object believes running may have ended without it hearing (the call telling it
+   * failed): ask each one, so a lost notice never blocks the next session.
+   */
+  private async refreshRunningSessions(except: string) {
+    const event = this.requireEvent();
+    const believed = this.sql.all<SessionRow>("SELECT * FROM sessions WHERE status IN ('starting', 'active') AND id != ?", except);
+    for (const session of believed) {
+      const actual = unwrap(await this.env.SALE_SESSION.getByName(`${event.id}:${session.id}`).summary());
+      if (actual.status === "completed" || actual.status === "cancelled") {
+        this.sql.run("UPDATE sessions SET status = ?, settled = ?, updated_at = ? WHERE id = ?", actual.status, actual.status === "cancelled" ? 1 : 0, Date.now(), session.id);
+      }
+    }
   }
 
   /** A page of the items a starting session sells: locked and not sold, in id order after `afterId`. */

@@ -267,7 +267,7 @@ export class SaleSession extends DurableObject<Env> {
       const s = this.session();
       if (s.status !== "active") throw invalidTransition("session", s.status, "completed");
       this.end("completed", actor);
-      unwrap(await this.env.INVENTORY.getByName(s.event_id).sessionStatusChanged(s.session_id, "completed"));
+      await this.tellInventory("completed");
       return this.summaryOf(this.session());
     });
   }
@@ -284,9 +284,22 @@ export class SaleSession extends DurableObject<Env> {
         });
       }
       this.end("cancelled", actor);
-      unwrap(await this.env.INVENTORY.getByName(s.event_id).sessionStatusChanged(s.session_id, "cancelled"));
+      await this.tellInventory("cancelled");
       return this.summaryOf(this.session());
     });
+  }
+
+  /**
+   * The session has ended here (committed); the Inventory settles its sales now. If it cannot be
+   * told, the next session start asks this object and settles then, so the answer stays a success.
+   */
+  private async tellInventory(status: "completed" | "cancelled") {
+    const s = this.session();
+    try {
+      unwrap(await this.env.INVENTORY.getByName(s.event_id).sessionStatusChanged(s.session_id, status));
+    } catch (error) {
+      console.error(`session ${s.session_id} ${status}, but the Inventory could not be told yet; the next start settles it`, error);
+    }
   }
 
   private end(status: "completed" | "cancelled", actor: Actor) {

@@ -361,6 +361,24 @@ describe("sessions one after another", () => {
     expect((await checkout("nx1", "s2", registerKey, ["A3", "A4", "A5"])).status).toBe(201);
   });
 
+  it("starts the next session even when the Inventory never heard the last one end", async () => {
+    const { registerKey } = await seedEvent("nx3", items3());
+    await createSession("nx3", "s1");
+    expect((await checkout("nx3", "s1", registerKey, ["A2"])).status).toBe(201);
+    await vi.waitFor(async () => expect(await itemStatus("nx3", "A2")).toBe("sold"), { timeout: 5000, interval: 20 });
+    expect((await call("POST", "/v1/events/nx3/sessions/s1/complete")).status).toBe(200);
+    // Lose both the completion notice and the sale's queue message, as a crash could.
+    await runInDurableObject(env.INVENTORY.getByName("nx3"), (_instance, state) => {
+      state.storage.sql.exec("UPDATE sessions SET status = 'active', settled = 0 WHERE id = 's1'");
+      state.storage.sql.exec("DELETE FROM sales");
+      state.storage.sql.exec("UPDATE items SET status = 'locked', sold_tx_id = NULL, sold_session_id = NULL WHERE id = 'A2'");
+    });
+    await createSession("nx3", "s2");
+    expect(await itemStatus("nx3", "A2")).toBe("sold");
+    expect((await summary("nx3", "s2")).metadata.itemCount).toBe(2);
+    expectError(await checkout("nx3", "s2", registerKey, ["A2"]), 409, "ITEM_UNAVAILABLE");
+  });
+
   it("moves unsold items out with a transfer only between sessions", async () => {
     await seedEvent("nx2", items3());
     const patch = (body: object) => call("PATCH", "/v1/events/nx2/items/A3", { body });
@@ -373,6 +391,7 @@ describe("sessions one after another", () => {
     const moved = await patch({ version: v2, status: "transfer" });
     expect(moved.body).toMatchObject({ status: "transfer", version: v2 + 1 });
     expectError(await patch({ version: v2 + 1, status: "transfer" }), 409, "INVALID_TRANSITION");
+    expectError(await patch({ version: v2 + 1, title: "renamed" }), 409, "ITEM_LOCKED");
     await createSession("nx2", "s2");
     expect((await summary("nx2", "s2")).metadata.itemCount).toBe(2);
   });
