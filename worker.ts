@@ -1,5 +1,6 @@
-import { consumeTransactions } from "./consumers/transactions";
+import { consumeDeadLetters, consumeTransactions } from "./consumers/transactions";
 import { app } from "./producers/api/app";
+import { onSchedule } from "./producers/scheduled";
 
 export { CommissionLedger } from "./durable/commission-ledger";
 export { Inventory } from "./durable/inventory";
@@ -11,7 +12,9 @@ export default {
   fetch: app.fetch,
   async queue(batch, env) {
     if (batch.queue === "transactions") return consumeTransactions(batch, env);
+    if (batch.queue === "transactions-dlq") return consumeDeadLetters(batch, env);
     console.error(`no consumer for queue ${batch.queue}; retrying its ${batch.messages.length} message(s)`);
     batch.retryAll({ delaySeconds: 60 });
   },
+  scheduled: onSchedule,
 } satisfies ExportedHandler<Env, unknown>;

@@ -1,4 +1,5 @@
 import { unwrap } from "../lib/errors";
+import { startCommissionRetry } from "../producers/commission-retry";
 import { TransactionMessage, type TransactionCompleted, type TransactionVoided } from "../schemas/messages";
 
 /** Backoff for a message that failed: 2, 4, 8 … seconds from its attempt count, at most 5 minutes. */
@@ -7,7 +8,8 @@ export const retryDelaySeconds = (attempts: number) => Math.min(300, 2 ** Math.m
 /**
  * Consumer of `transactions`. Each message is validated and handled on its own: acked when done,
  * retried with backoff when something failed that may pass, acked into the audit log when it can
- * never be handled (malformed), so one bad message neither blocks nor repeats forever.
+ * never be handled (malformed), so one bad message neither blocks nor repeats forever. Every
+ * handler is idempotent: messages come at least once and in any order.
  */
 export async function consumeTransactions(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   await Promise.all(
@@ -19,7 +21,7 @@ export async function consumeTransactions(batch: MessageBatch<unknown>, env: Env
         return;
       }
       try {
-        await handle(parsed.data, env);
+        await (parsed.data.type === "transaction.completed" ? onCompleted(parsed.data, env) : onVoided(parsed.data, env));
         message.ack();
       } catch (error) {
         console.warn(`message ${message.id} (attempt ${message.attempts}) failed; retrying`, error);
@@ -29,24 +31,61 @@ export async function consumeTransactions(batch: MessageBatch<unknown>, env: Env
   );
 }
 
-async function handle(message: TransactionMessage, env: Env) {
-  switch (message.type) {
-    case "transaction.completed":
-      return onCompleted(message, env);
-    case "transaction.voided":
-      return onVoided(message, env);
-  }
-}
-
+/** The Inventory marks the items sold; the ledger calculates; a failed calculation gets a retry workflow. */
 async function onCompleted(message: TransactionCompleted, env: Env) {
-  const outcome = unwrap(await env.INVENTORY.getByName(message.eventId).applySale(message));
+  const [sale, calculation] = await Promise.all([
+    env.INVENTORY.getByName(message.eventId).applySale(message),
+    env.COMMISSION_LEDGER.getByName(message.eventId).recordSale(message),
+  ]);
+  const outcome = unwrap(sale);
   if (outcome.anomalies.length > 0) {
-    console.error(`transaction ${message.transactionId}: inventory refused some items`, outcome.anomalies);
+    console.error(`transaction ${message.transactionId}: two standing sales of an item`, outcome.anomalies);
+  }
+  const calc = unwrap(calculation);
+  if (calc.status === "error") {
+    await startCommissionRetry(env, { eventId: message.eventId, transactionId: message.transactionId, round: calc.round });
   }
 }
 
 async function onVoided(message: TransactionVoided, env: Env) {
-  unwrap(await env.INVENTORY.getByName(message.eventId).applyVoid(message));
+  const [inventory, ledger] = await Promise.all([
+    env.INVENTORY.getByName(message.eventId).applyVoid(message),
+    env.COMMISSION_LEDGER.getByName(message.eventId).recordVoid(message),
+  ]);
+  unwrap(inventory);
+  unwrap(ledger);
+}
+
+/**
+ * Consumer of `transactions-dlq`: sales the main consumer gave up on. The calculation is recorded
+ * as `error` (DEAD_LETTERED) so it shows and a retry workflow takes it on; the Inventory is told
+ * again. Voids are applied again the same way.
+ */
+export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      const parsed = TransactionMessage.safeParse(message.body);
+      if (!parsed.success) {
+        await recordRejected(env, batch.queue, message, parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+        message.ack();
+        return;
+      }
+      try {
+        const body = parsed.data;
+        if (body.type === "transaction.completed") {
+          const calc = unwrap(await env.COMMISSION_LEDGER.getByName(body.eventId).recordDeadLetter(body));
+          if (calc.status === "error") await startCommissionRetry(env, { eventId: body.eventId, transactionId: body.transactionId, round: calc.round });
+          unwrap(await env.INVENTORY.getByName(body.eventId).applySale(body));
+        } else {
+          await onVoided(body, env);
+        }
+        message.ack();
+      } catch (error) {
+        console.error(`dead letter ${message.id} (attempt ${message.attempts}) failed; retrying`, error);
+        message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      }
+    }),
+  );
 }
 
 /** A message that can never be handled is kept, with why, in the D1 audit log. */

@@ -1,10 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
-import { attempt, notFound, type Result } from "../lib/errors";
-import type { RateTable, Tier } from "../lib/money";
 import { audit, AUDIT_TABLE } from "../lib/audit";
+import { attempt, invalidTransition, notFound, type Result } from "../lib/errors";
+import { commissionOf, rateFor, type RateTable, type Tier } from "../lib/money";
 import { Sql } from "../lib/sql";
 import type { ConsignorBody, RatesBody } from "../schemas/api";
-import type { Actor, ConsignorRecord } from "../schemas/domain";
+import { systemActor, type Actor, type ConsignorRecord } from "../schemas/domain";
+import { TransactionCompleted, type TransactionVoided } from "../schemas/messages";
+
+/** Completed calculations re-priced per SQL transaction by an adjustment batch. */
+const REPRICE_PAGE = 200;
 
 const MIGRATIONS: string[][] = [
   [
@@ -15,17 +19,125 @@ const MIGRATIONS: string[][] = [
     `CREATE TABLE consignors (id TEXT PRIMARY KEY, name TEXT NOT NULL, tier TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID`,
     AUDIT_TABLE,
   ],
+  [
+    // One calculation per transaction id: pending → completed | error, error → pending (retry).
+    `CREATE TABLE calculations (
+      tx_id TEXT PRIMARY KEY, session_id TEXT NOT NULL, register_id TEXT NOT NULL, occurred_at INTEGER NOT NULL,
+      status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, round INTEGER NOT NULL DEFAULT 0,
+      error_code TEXT, error TEXT, sale_total INTEGER NOT NULL,
+      base_amount INTEGER, bonus_amount INTEGER, total_amount INTEGER,
+      voided_at INTEGER, void_reason TEXT, message TEXT NOT NULL,
+      created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, completed_at INTEGER
+    ) WITHOUT ROWID`,
+    `CREATE INDEX calculations_by_status ON calculations (status, tx_id)`,
+    `CREATE TABLE calculation_items (
+      tx_id TEXT NOT NULL, position INTEGER NOT NULL, item_id TEXT NOT NULL, consignor_id TEXT NOT NULL,
+      price INTEGER NOT NULL, rate INTEGER NOT NULL, base_commission INTEGER NOT NULL, commission INTEGER NOT NULL,
+      PRIMARY KEY (tx_id, position)
+    ) WITHOUT ROWID`,
+    `CREATE INDEX calculation_items_by_consignor ON calculation_items (consignor_id, tx_id)`,
+    // A void that arrived before its sale was calculated waits here and is applied the moment it is.
+    `CREATE TABLE held_voids (tx_id TEXT PRIMARY KEY, reason TEXT NOT NULL, occurred_at INTEGER NOT NULL, received_at INTEGER NOT NULL) WITHOUT ROWID`,
+    // What each consignor is owed, in cents: sales, their exact reversals, and adjustments.
+    `CREATE TABLE entries (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT, consignor_id TEXT NOT NULL, tx_id TEXT NOT NULL, kind TEXT NOT NULL,
+      amount INTEGER NOT NULL, batch_id TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL
+    )`,
+    `CREATE UNIQUE INDEX entries_once ON entries (tx_id, consignor_id, kind, batch_id)`,
+    `CREATE INDEX entries_by_consignor ON entries (consignor_id, seq)`,
+    `CREATE TABLE ledger_meta (
+      id INTEGER PRIMARY KEY CHECK (id = 1), total_calculations INTEGER NOT NULL DEFAULT 0,
+      error_count INTEGER NOT NULL DEFAULT 0, last_calculation INTEGER, standing_sales INTEGER NOT NULL DEFAULT 0
+    )`,
+    `INSERT INTO ledger_meta (id) VALUES (1)`,
+    `CREATE TABLE adjustment_batches (
+      id TEXT PRIMARY KEY, reason TEXT NOT NULL, consignor_id TEXT, cursor TEXT NOT NULL DEFAULT '',
+      status TEXT NOT NULL, entries INTEGER NOT NULL DEFAULT 0, amount INTEGER NOT NULL DEFAULT 0,
+      created_at INTEGER NOT NULL, finished_at INTEGER
+    ) WITHOUT ROWID`,
+  ],
 ];
 
 type RatesRow = { base: number; volunteer_bonus: number; super_bonus: number; updated_at: number };
 type ConsignorRow = { id: string; name: string; tier: Tier; updated_at: number };
+export type CalculationStatus = "pending" | "completed" | "error";
+type CalculationRow = {
+  tx_id: string;
+  session_id: string;
+  register_id: string;
+  occurred_at: number;
+  status: CalculationStatus;
+  attempts: number;
+  round: number;
+  error_code: string | null;
+  error: string | null;
+  sale_total: number;
+  base_amount: number | null;
+  bonus_amount: number | null;
+  total_amount: number | null;
+  voided_at: number | null;
+  void_reason: string | null;
+  message: string;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+};
+type CalculationItemRow = {
+  item_id: string;
+  consignor_id: string;
+  price: number;
+  rate: number;
+  base_commission: number;
+  commission: number;
+};
+
+export interface CalculationView {
+  transactionId: string;
+  sessionId: string;
+  status: CalculationStatus;
+  attempts: number;
+  round: number;
+  error: { code: string; message: string } | null;
+  saleTotal: number;
+  baseAmount: number | null;
+  bonusAmount: number | null;
+  totalAmount: number | null;
+  items: { itemId: string; consignorId: string; price: number; rate: number; baseCommission: number; commission: number }[];
+  voided: boolean;
+  voidReason: string | null;
+  occurredAt: number;
+  completedAt: number | null;
+}
+
+/** What became of a sale handed to the ledger: a retry workflow starts for `error`. */
+export interface CalculationOutcome {
+  transactionId: string;
+  status: CalculationStatus;
+  round: number;
+  duplicate: boolean;
+  errorCode: string | null;
+  error: string | null;
+}
+
+/** Reasons a calculation cannot be made that only a change of data can cure. */
+class CalculationProblem extends Error {
+  constructor(
+    readonly code: "RATES_NOT_SET" | "UNKNOWN_CONSIGNOR",
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /**
- * The commission side of one event (`eventId`): the event's rates in basis points and every
- * consignor's tier. Sessions read both when they start, to snapshot each item's rate.
+ * The commission side of one event (`eventId`): rates in basis points, consignor tiers, one
+ * calculation per transaction, and the entries that say what each consignor is owed. A duplicate
+ * message is a no-op; a void before its sale is held until the sale is calculated; a change of
+ * rates or tiers re-prices completed calculations as adjustment entries, never by editing them.
  */
 export class CommissionLedger extends DurableObject<Env> {
   private readonly sql: Sql;
+  private repricing: Promise<void> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -35,10 +147,13 @@ export class CommissionLedger extends DurableObject<Env> {
     });
   }
 
+  // ---------------------------------------------------------------- rates and consignors
+
   async setRates(rates: RatesBody, actor: Actor): Promise<Result<RateTable>> {
     return attempt(() => {
       const before = this.rates();
       const now = Date.now();
+      const changed = !before || before.base !== rates.base || before.volunteerBonus !== rates.volunteerBonus || before.superBonus !== rates.superBonus;
       this.ctx.storage.transactionSync(() => {
         this.sql.run(
           `INSERT INTO rates (id, base, volunteer_bonus, super_bonus, updated_at) VALUES (1, ?, ?, ?, ?)
@@ -49,8 +164,10 @@ export class CommissionLedger extends DurableObject<Env> {
           rates.superBonus,
           now,
         );
-        audit(this.sql, actor, now, { entity: "rates", entityId: "event", action: "set", before: before, after: rates });
+        audit(this.sql, actor, now, { entity: "rates", entityId: "event", action: "set", before, after: rates });
+        if (before && changed) this.openBatch(`rates changed by ${actor.keyId}`, null, now);
       });
+      this.continueRepricing();
       return this.rates()!;
     });
   }
@@ -76,8 +193,10 @@ export class CommissionLedger extends DurableObject<Env> {
           body.tier,
           now,
         );
-        audit(this.sql, actor, now, { entity: "consignor", entityId: consignorId, action: before ? "update" : "create", before: before, after: body });
+        audit(this.sql, actor, now, { entity: "consignor", entityId: consignorId, action: before ? "update" : "create", before, after: body });
+        if (before && before.tier !== body.tier) this.openBatch(`tier of ${consignorId} changed by ${actor.keyId}`, consignorId, now);
       });
+      this.continueRepricing();
       return { consignor: this.consignor(consignorId)!, created: before === null };
     });
   }
@@ -99,6 +218,418 @@ export class CommissionLedger extends DurableObject<Env> {
     });
   }
 
+  // ---------------------------------------------------------------- calculations
+
+  /** A completed transaction arrives: calculate it once; a second delivery changes nothing. */
+  async recordSale(message: TransactionCompleted): Promise<Result<CalculationOutcome>> {
+    return attempt(() => {
+      const existing = this.calculation(message.transactionId);
+      if (existing) return outcomeOf(existing, true);
+      const now = Date.now();
+      this.ctx.storage.transactionSync(() => {
+        this.sql.run(
+          `INSERT INTO calculations (tx_id, session_id, register_id, occurred_at, status, sale_total, message, created_at, updated_at)
+           VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
+          message.transactionId,
+          message.sessionId,
+          message.registerId,
+          message.occurredAt,
+          message.total,
+          JSON.stringify(message),
+          now,
+          now,
+        );
+        this.sql.run("UPDATE ledger_meta SET total_calculations = total_calculations + 1 WHERE id = 1");
+        this.calculate(message, now);
+      });
+      return outcomeOf(this.calculation(message.transactionId)!, false);
+    });
+  }
+
+  /**
+   * A sale that the queue gave up on (dead-lettered): record it as `error` so it is visible and a
+   * retry workflow takes it on. A calculation that exists already keeps its state.
+   */
+  async recordDeadLetter(message: TransactionCompleted): Promise<Result<CalculationOutcome>> {
+    return attempt(() => {
+      const existing = this.calculation(message.transactionId);
+      if (existing) return outcomeOf(existing, true);
+      const now = Date.now();
+      this.ctx.storage.transactionSync(() => {
+        this.sql.run(
+          `INSERT INTO calculations (tx_id, session_id, register_id, occurred_at, status, attempts, error_code, error, sale_total, message, created_at, updated_at)
+           VALUES (?, ?, ?, ?, 'error', 0, 'DEAD_LETTERED', 'the queue gave up delivering this sale; a retry workflow takes it on', ?, ?, ?, ?)`,
+          message.transactionId,
+          message.sessionId,
+          message.registerId,
+          message.occurredAt,
+          message.total,
+          JSON.stringify(message),
+          now,
+          now,
+        );
+        this.sql.run("UPDATE ledger_meta SET total_calculations = total_calculations + 1, error_count = error_count + 1 WHERE id = 1");
+      });
+      return outcomeOf(this.calculation(message.transactionId)!, false);
+    });
+  }
+
+  /**
+   * One retry of round `round`: error → pending → completed | error, from the sale as it was
+   * stored. A calculation already completed, or moved on to a later round, is left alone.
+   */
+  async retryCalculation(txId: string, round: number): Promise<Result<CalculationOutcome & { superseded: boolean }>> {
+    return attempt(() => {
+      const calc = this.calculation(txId);
+      if (!calc) throw notFound(`calculation ${txId}`);
+      if (calc.status === "completed" || calc.round !== round) return { ...outcomeOf(calc, true), superseded: true };
+      const now = Date.now();
+      const message = TransactionCompleted.parse(JSON.parse(calc.message));
+      this.ctx.storage.transactionSync(() => {
+        this.sql.run("UPDATE calculations SET status = 'pending', updated_at = ? WHERE tx_id = ?", now, txId);
+        if (calc.status === "error") this.sql.run("UPDATE ledger_meta SET error_count = error_count - 1 WHERE id = 1");
+        this.calculate(message, now);
+      });
+      return { ...outcomeOf(this.calculation(txId)!, false), superseded: false };
+    });
+  }
+
+  /** An admin asks for another round of retries: only a calculation in `error` can have one. */
+  async beginRetryRound(txId: string, actor: Actor): Promise<Result<CalculationOutcome>> {
+    return attempt(() => {
+      const calc = this.calculation(txId);
+      if (!calc) throw notFound(`calculation ${txId}`);
+      if (calc.status !== "error") throw invalidTransition("calculation", calc.status, "pending");
+      const now = Date.now();
+      this.ctx.storage.transactionSync(() => {
+        this.sql.run("UPDATE calculations SET round = round + 1, updated_at = ? WHERE tx_id = ?", now, txId);
+        audit(this.sql, actor, now, { entity: "calculation", entityId: txId, action: "retry", before: { round: calc.round }, after: { round: calc.round + 1 } });
+      });
+      return outcomeOf(this.calculation(txId)!, false);
+    });
+  }
+
+  /**
+   * Prices a pending calculation, inside a transaction. Per item: commission = round(price × rate),
+   * base = round(price × base rate); the parts of the whole add up exactly by construction.
+   */
+  private calculate(message: TransactionCompleted, now: number) {
+    const txId = message.transactionId;
+    try {
+      const rates = this.rates();
+      if (!rates) throw new CalculationProblem("RATES_NOT_SET", "the event's commission rates are not set");
+      const tiers = new Map<string, Tier>();
+      for (const item of message.items) {
+        const tier = tiers.get(item.consignorId) ?? this.consignor(item.consignorId)?.tier;
+        if (!tier) throw new CalculationProblem("UNKNOWN_CONSIGNOR", `consignor ${item.consignorId} is not registered for this event`);
+        tiers.set(item.consignorId, tier);
+      }
+      let baseAmount = 0;
+      let totalAmount = 0;
+      const perConsignor = new Map<string, number>();
+      message.items.forEach((item, position) => {
+        const rate = rateFor(rates, tiers.get(item.consignorId)!);
+        const commission = commissionOf(item.price, rate);
+        const baseCommission = commissionOf(item.price, rates.base);
+        baseAmount += baseCommission;
+        totalAmount += commission;
+        perConsignor.set(item.consignorId, (perConsignor.get(item.consignorId) ?? 0) + commission);
+        this.sql.run(
+          `INSERT INTO calculation_items (tx_id, position, item_id, consignor_id, price, rate, base_commission, commission)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          txId,
+          position,
+          item.itemId,
+          item.consignorId,
+          item.price,
+          rate,
+          baseCommission,
+          commission,
+        );
+      });
+      for (const [consignorId, amount] of perConsignor) {
+        this.sql.run("INSERT INTO entries (consignor_id, tx_id, kind, amount, created_at) VALUES (?, ?, 'sale', ?, ?)", consignorId, txId, amount, now);
+      }
+      this.sql.run(
+        `UPDATE calculations SET status = 'completed', attempts = attempts + 1, error_code = NULL, error = NULL,
+           base_amount = ?, bonus_amount = ?, total_amount = ?, updated_at = ?, completed_at = ? WHERE tx_id = ?`,
+        baseAmount,
+        totalAmount - baseAmount,
+        totalAmount,
+        now,
+        now,
+        txId,
+      );
+      this.sql.run("UPDATE ledger_meta SET last_calculation = ?, standing_sales = standing_sales + ? WHERE id = 1", now, message.total);
+      const held = this.sql.one<{ reason: string }>("SELECT reason FROM held_voids WHERE tx_id = ?", txId);
+      if (held) {
+        this.reverse(txId, held.reason, now);
+        this.sql.run("DELETE FROM held_voids WHERE tx_id = ?", txId);
+      }
+    } catch (error) {
+      if (!(error instanceof CalculationProblem)) throw error;
+      this.sql.run(
+        `UPDATE calculations SET status = 'error', attempts = attempts + 1, error_code = ?, error = ?, updated_at = ? WHERE tx_id = ?`,
+        error.code,
+        error.message,
+        now,
+        txId,
+      );
+      this.sql.run("UPDATE ledger_meta SET error_count = error_count + 1 WHERE id = 1");
+    }
+  }
+
+  /**
+   * A void arrives: reverse the sale exactly if it is calculated, or hold the void until it is.
+   * A second delivery changes nothing.
+   */
+  async recordVoid(message: TransactionVoided): Promise<Result<{ applied: boolean; held: boolean }>> {
+    return attempt(() => {
+      const calc = this.calculation(message.transactionId);
+      const now = Date.now();
+      if (calc?.status === "completed") {
+        if (calc.voided_at !== null) return { applied: false, held: false };
+        this.ctx.storage.transactionSync(() => this.reverse(message.transactionId, message.reason, now));
+        return { applied: true, held: false };
+      }
+      const inserted = this.sql.run(
+        "INSERT OR IGNORE INTO held_voids (tx_id, reason, occurred_at, received_at) VALUES (?, ?, ?, ?)",
+        message.transactionId,
+        message.reason,
+        message.occurredAt,
+        now,
+      );
+      return { applied: false, held: inserted > 0 };
+    });
+  }
+
+  /** The exact negation of what the transaction's entries add up to, per consignor. In a transaction. */
+  private reverse(txId: string, reason: string, now: number) {
+    const nets = this.sql.all<{ consignor_id: string; net: number }>(
+      "SELECT consignor_id, SUM(amount) AS net FROM entries WHERE tx_id = ? GROUP BY consignor_id",
+      txId,
+    );
+    for (const { consignor_id, net } of nets) {
+      this.sql.run("INSERT INTO entries (consignor_id, tx_id, kind, amount, created_at) VALUES (?, ?, 'reversal', ?, ?)", consignor_id, txId, -net, now);
+    }
+    const sale = this.sql.one<{ sale_total: number }>("SELECT sale_total FROM calculations WHERE tx_id = ?", txId)!;
+    this.sql.run("UPDATE calculations SET voided_at = ?, void_reason = ?, updated_at = ? WHERE tx_id = ?", now, reason, now, txId);
+    this.sql.run("UPDATE ledger_meta SET standing_sales = standing_sales - ? WHERE id = 1", sale.sale_total);
+  }
+
+  // ---------------------------------------------------------------- adjustments
+
+  /** Opens an adjustment batch (inside a transaction); the alarm makes sure it finishes. */
+  private openBatch(reason: string, consignorId: string | null, now: number) {
+    const id = `adj-${now}-${crypto.randomUUID().slice(0, 8)}`;
+    this.sql.run("INSERT INTO adjustment_batches (id, reason, consignor_id, status, created_at) VALUES (?, ?, ?, 'running', ?)", id, reason, consignorId, now);
+    void this.ctx.storage.setAlarm(now + 1000);
+  }
+
+  /** Works through open adjustment batches a page at a time; one run at once. */
+  private continueRepricing(): Promise<void> {
+    this.repricing ??= (async () => {
+      try {
+        for (;;) {
+          const batch = this.sql.one<{ id: string; consignor_id: string | null; cursor: string }>(
+            "SELECT id, consignor_id, cursor FROM adjustment_batches WHERE status = 'running' ORDER BY created_at, id LIMIT 1",
+          );
+          if (!batch) return;
+          this.ctx.storage.transactionSync(() => this.repricePage(batch.id, batch.consignor_id, batch.cursor));
+          // Let other requests in between pages.
+          await scheduler.wait(0);
+        }
+      } finally {
+        this.repricing = null;
+      }
+    })();
+    return this.repricing;
+  }
+
+  /**
+   * One page of a batch: for each completed, standing calculation it brings every consignor's net
+   * (sale + earlier adjustments) to what today's rates and tiers give, with one adjustment entry
+   * for the difference. Re-running a page adds nothing, so a batch resumed after a crash is exact.
+   */
+  private repricePage(batchId: string, consignorId: string | null, cursor: string) {
+    const rates = this.rates();
+    const calcs = consignorId
+      ? this.sql.all<{ tx_id: string }>(
+          `SELECT DISTINCT c.tx_id FROM calculation_items i JOIN calculations c ON c.tx_id = i.tx_id
+           WHERE i.consignor_id = ? AND i.tx_id > ? AND c.status = 'completed' AND c.voided_at IS NULL ORDER BY i.tx_id LIMIT ?`,
+          consignorId,
+          cursor,
+          REPRICE_PAGE,
+        )
+      : this.sql.all<{ tx_id: string }>(
+          "SELECT tx_id FROM calculations WHERE tx_id > ? AND status = 'completed' AND voided_at IS NULL ORDER BY tx_id LIMIT ?",
+          cursor,
+          REPRICE_PAGE,
+        );
+    const now = Date.now();
+    let entries = 0;
+    let amount = 0;
+    if (rates) {
+      for (const { tx_id } of calcs) {
+        const due = new Map<string, number>();
+        for (const item of this.sql.all<CalculationItemRow>("SELECT * FROM calculation_items WHERE tx_id = ?", tx_id)) {
+          if (consignorId && item.consignor_id !== consignorId) continue;
+          const tier = this.consignor(item.consignor_id)?.tier ?? "standard";
+          due.set(item.consignor_id, (due.get(item.consignor_id) ?? 0) + commissionOf(item.price, rateFor(rates, tier)));
+        }
+        for (const [consignor, owed] of due) {
+          const net = this.sql.one<{ net: number }>("SELECT COALESCE(SUM(amount), 0) AS net FROM entries WHERE tx_id = ? AND consignor_id = ?", tx_id, consignor)!.net;
+          if (owed === net) continue;
+          const inserted = this.sql.run(
+            "INSERT OR IGNORE INTO entries (consignor_id, tx_id, kind, amount, batch_id, created_at) VALUES (?, ?, 'adjustment', ?, ?, ?)",
+            consignor,
+            tx_id,
+            owed - net,
+            batchId,
+            now,
+          );
+          if (inserted > 0) {
+            entries++;
+            amount += owed - net;
+          }
+        }
+      }
+    }
+    const done = calcs.length < REPRICE_PAGE;
+    this.sql.run(
+      `UPDATE adjustment_batches SET cursor = ?, entries = entries + ?, amount = amount + ?, status = ?, finished_at = ? WHERE id = ?`,
+      calcs.at(-1)?.tx_id ?? cursor,
+      entries,
+      amount,
+      done ? "done" : "running",
+      done ? now : null,
+      batchId,
+    );
+    if (done) {
+      audit(this.sql, systemActor("system:adjustments"), now, { entity: "adjustment-batch", entityId: batchId, action: "done", before: null, after: { entries, amount } });
+    }
+  }
+
+  /** Finishes adjustment batches a crash interrupted. */
+  override async alarm(): Promise<void> {
+    await this.continueRepricing();
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  async getCalculation(txId: string): Promise<Result<CalculationView>> {
+    return attempt(() => {
+      const calc = this.calculation(txId);
+      if (!calc) throw notFound(`calculation ${txId}`);
+      return this.view(calc);
+    });
+  }
+
+  async listCalculations(status: CalculationStatus | null, afterId: string, limit: number): Promise<Result<{ calculations: CalculationView[]; next: string | null }>> {
+    return attempt(() => {
+      const rows = status
+        ? this.sql.all<CalculationRow>("SELECT * FROM calculations WHERE status = ? AND tx_id > ? ORDER BY tx_id LIMIT ?", status, afterId, limit)
+        : this.sql.all<CalculationRow>("SELECT * FROM calculations WHERE tx_id > ? ORDER BY tx_id LIMIT ?", afterId, limit);
+      return { calculations: rows.map((r) => this.view(r)), next: rows.length === limit ? rows.at(-1)!.tx_id : null };
+    });
+  }
+
+  /** Which of `txIds` the ledger has a calculation for, and which voids it has applied or holds. */
+  async knownTransactions(txIds: string[]): Promise<Result<Record<string, { calculated: boolean; voidKnown: boolean }>>> {
+    return attempt(() => {
+      const known: Record<string, { calculated: boolean; voidKnown: boolean }> = {};
+      for (const id of txIds) {
+        const calc = this.sql.one<{ voided_at: number | null }>("SELECT voided_at FROM calculations WHERE tx_id = ?", id);
+        const held = this.sql.one("SELECT 1 AS x FROM held_voids WHERE tx_id = ?", id);
+        known[id] = { calculated: calc !== null, voidKnown: calc?.voided_at != null || held !== null };
+      }
+      return known;
+    });
+  }
+
+  /** Per-consignor totals, calculation counts by status, and the house's share. */
+  async summary(): Promise<Result<CommissionSummary>> {
+    return attempt(() => {
+      const meta = this.sql.one<{ total_calculations: number; error_count: number; last_calculation: number | null; standing_sales: number }>(
+        "SELECT * FROM ledger_meta WHERE id = 1",
+      )!;
+      const counts: Record<CalculationStatus, number> = { pending: 0, completed: 0, error: 0 };
+      for (const r of this.sql.all<{ status: CalculationStatus; n: number }>("SELECT status, COUNT(*) AS n FROM calculations GROUP BY status")) counts[r.status] = r.n;
+      const byConsignor = new Map<string, CommissionSummary["consignors"][number]>();
+      for (const c of this.sql.all<ConsignorRow>("SELECT * FROM consignors ORDER BY id")) {
+        byConsignor.set(c.id, { consignorId: c.id, name: c.name, tier: c.tier, sales: 0, reversals: 0, adjustments: 0, balance: 0 });
+      }
+      for (const r of this.sql.all<{ consignor_id: string; kind: "sale" | "reversal" | "adjustment"; amount: number }>(
+        "SELECT consignor_id, kind, SUM(amount) AS amount FROM entries GROUP BY consignor_id, kind",
+      )) {
+        const row = byConsignor.get(r.consignor_id) ?? { consignorId: r.consignor_id, name: null, tier: null, sales: 0, reversals: 0, adjustments: 0, balance: 0 };
+        row[r.kind === "sale" ? "sales" : r.kind === "reversal" ? "reversals" : "adjustments"] += r.amount;
+        row.balance += r.amount;
+        byConsignor.set(r.consignor_id, row);
+      }
+      const consignors = [...byConsignor.values()];
+      const owed = consignors.reduce((sum, c) => sum + c.balance, 0);
+      return {
+        metadata: { totalCalculations: meta.total_calculations, errorCount: meta.error_count, lastCalculation: meta.last_calculation },
+        calculations: counts,
+        totalSales: meta.standing_sales,
+        consignorTotal: owed,
+        houseShare: meta.standing_sales - owed,
+        consignors,
+        adjustmentsRunning: this.sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM adjustment_batches WHERE status = 'running'")!.n,
+      };
+    });
+  }
+
+  /** Everything a consignor is owed and why: each item sold, each reversal, each adjustment. */
+  async statement(consignorId: string): Promise<Result<ConsignorStatement>> {
+    return attempt(() => {
+      const consignor = this.consignor(consignorId);
+      if (!consignor) throw notFound(`consignor ${consignorId}`);
+      const items = this.sql
+        .all<CalculationItemRow & { tx_id: string; session_id: string; occurred_at: number; voided_at: number | null }>(
+          `SELECT i.*, c.session_id, c.occurred_at, c.voided_at FROM calculation_items i JOIN calculations c ON c.tx_id = i.tx_id
+           WHERE i.consignor_id = ? ORDER BY c.occurred_at, i.tx_id, i.position`,
+          consignorId,
+        )
+        .map((r) => ({
+          transactionId: r.tx_id,
+          sessionId: r.session_id,
+          soldAt: r.occurred_at,
+          itemId: r.item_id,
+          price: r.price,
+          rate: r.rate,
+          commission: r.commission,
+          voided: r.voided_at !== null,
+        }));
+      const entries = this.sql
+        .all<{ seq: number; tx_id: string; kind: "sale" | "reversal" | "adjustment"; amount: number; batch_id: string; created_at: number }>(
+          "SELECT seq, tx_id, kind, amount, batch_id, created_at FROM entries WHERE consignor_id = ? ORDER BY seq",
+          consignorId,
+        )
+        .map((e) => ({ transactionId: e.tx_id, kind: e.kind, amount: e.amount, batchId: e.batch_id || null, at: e.created_at }));
+      const uncalculated = this.sql
+        .all<{ tx_id: string; status: CalculationStatus; error_code: string | null; message: string }>(
+          "SELECT tx_id, status, error_code, message FROM calculations WHERE status != 'completed'",
+        )
+        .flatMap((c) =>
+          TransactionCompleted.parse(JSON.parse(c.message))
+            .items.filter((i) => i.consignorId === consignorId)
+            .map((i) => ({ transactionId: c.tx_id, itemId: i.itemId, price: i.price, status: c.status, errorCode: c.error_code })),
+        );
+      const sum = (kind: string) => entries.filter((e) => e.kind === kind).reduce((s, e) => s + e.amount, 0);
+      return {
+        consignor,
+        items,
+        entries,
+        totals: { sales: sum("sale"), reversals: sum("reversal"), adjustments: sum("adjustment"), balance: entries.reduce((s, e) => s + e.amount, 0) },
+        uncalculated,
+      };
+    });
+  }
+
+  // ---------------------------------------------------------------- helpers
+
   private rates(): RateTable | null {
     const row = this.sql.one<RatesRow>("SELECT * FROM rates WHERE id = 1");
     return row ? { base: row.base, volunteerBonus: row.volunteer_bonus, superBonus: row.super_bonus } : null;
@@ -109,4 +640,52 @@ export class CommissionLedger extends DurableObject<Env> {
     return row ? { id: row.id, name: row.name, tier: row.tier, updatedAt: row.updated_at } : null;
   }
 
+  private calculation(txId: string): CalculationRow | null {
+    return this.sql.one<CalculationRow>("SELECT * FROM calculations WHERE tx_id = ?", txId);
+  }
+
+  private view(calc: CalculationRow): CalculationView {
+    return {
+      transactionId: calc.tx_id,
+      sessionId: calc.session_id,
+      status: calc.status,
+      attempts: calc.attempts,
+      round: calc.round,
+      error: calc.error_code ? { code: calc.error_code, message: calc.error ?? "" } : null,
+      saleTotal: calc.sale_total,
+      baseAmount: calc.base_amount,
+      bonusAmount: calc.bonus_amount,
+      totalAmount: calc.total_amount,
+      items: this.sql
+        .all<CalculationItemRow>("SELECT * FROM calculation_items WHERE tx_id = ? ORDER BY position", calc.tx_id)
+        .map((i) => ({ itemId: i.item_id, consignorId: i.consignor_id, price: i.price, rate: i.rate, baseCommission: i.base_commission, commission: i.commission })),
+      voided: calc.voided_at !== null,
+      voidReason: calc.void_reason,
+      occurredAt: calc.occurred_at,
+      completedAt: calc.completed_at,
+    };
+  }
 }
+
+export interface CommissionSummary {
+  metadata: { totalCalculations: number; errorCount: number; lastCalculation: number | null };
+  calculations: Record<CalculationStatus, number>;
+  totalSales: number;
+  consignorTotal: number;
+  houseShare: number;
+  consignors: { consignorId: string; name: string | null; tier: Tier | null; sales: number; reversals: number; adjustments: number; balance: number }[];
+  adjustmentsRunning: number;
+}
+
+export interface ConsignorStatement {
+  consignor: ConsignorRecord;
+  items: { transactionId: string; sessionId: string; soldAt: number; itemId: string; price: number; rate: number; commission: number; voided: boolean }[];
+  entries: { transactionId: string; kind: "sale" | "reversal" | "adjustment"; amount: number; batchId: string | null; at: number }[];
+  totals: { sales: number; reversals: number; adjustments: number; balance: number };
+  uncalculated: { transactionId: string; itemId: string; price: number; status: CalculationStatus; errorCode: string | null }[];
+}
+
+function outcomeOf(calc: CalculationRow, duplicate: boolean): CalculationOutcome {
+  return { transactionId: calc.tx_id, status: calc.status, round: calc.round, duplicate, errorCode: calc.error_code, error: calc.error };
+}
+

@@ -417,17 +417,14 @@ export class SaleSession extends DurableObject<Env> {
       this.requireActive(s);
       const now = Date.now();
       const holdId = input.holdId ?? null;
-      let message!: TransactionCompleted;
       this.ctx.storage.transactionSync(() => {
         const { rows } = this.claim(input.items, holdId, input.registerId, now);
-        const lines: MessageItem[] = [];
         let total = 0;
         let commissionTotal = 0;
         rows.forEach((item, position) => {
           const commission = commissionOf(item.price, item.commission_rate);
           total += item.price;
           commissionTotal += commission;
-          lines.push({ itemId: item.id, consignorId: item.consignor_id, price: item.price, commissionRate: item.commission_rate });
           this.sql.run(
             "UPDATE items SET status = 'sold', tx_id = ?, hold_id = NULL, hold_register = NULL, hold_expires_at = NULL WHERE id = ?",
             input.id,
@@ -472,19 +469,7 @@ export class SaleSession extends DurableObject<Env> {
         if (holdId && this.sql.one("SELECT 1 AS x FROM holds WHERE id = ? AND status = 'active'", holdId)) {
           this.endHold(holdId, "consumed", actor, now);
         }
-        message = {
-          v: 1,
-          type: "transaction.completed",
-          eventId: s.event_id,
-          sessionId: s.session_id,
-          transactionId: input.id,
-          registerId: input.registerId,
-          occurredAt: now,
-          items: lines,
-          total,
-          commissionTotal,
-        };
-        this.enqueue(message, now);
+        this.enqueue(this.completedMessage(this.sql.one<TransactionRow>("SELECT * FROM transactions WHERE id = ?", input.id)!), now);
       });
       this.reload();
       this.afterEnqueue(now);
@@ -573,18 +558,7 @@ export class SaleSession extends DurableObject<Env> {
           items.length,
         );
         audit(this.sql, actor, now, { entity: "transaction", entityId: txId, action: "void", before: { status: "completed" }, after: { status: "voided", reason } });
-        const message: TransactionVoided = {
-          v: 1,
-          type: "transaction.voided",
-          eventId: s.event_id,
-          sessionId: s.session_id,
-          transactionId: txId,
-          registerId: tx.register_id,
-          occurredAt: now,
-          reason,
-          items: items.map((i) => ({ itemId: i.item_id, consignorId: i.consignor_id, price: i.price, commissionRate: i.commission_rate })),
-        };
-        this.enqueue(message, now);
+        this.enqueue(this.voidedMessage(this.sql.one<TransactionRow>("SELECT * FROM transactions WHERE id = ?", txId)!), now);
       });
       this.reload();
       this.afterEnqueue(now);
@@ -607,7 +581,83 @@ export class SaleSession extends DurableObject<Env> {
     );
   }
 
+  /** Transactions in id order after `afterId`, with their status (for the reconciler). */
+  async listTransactions(afterId: string, limit: number): Promise<Result<{ id: string; status: "completed" | "voided"; createdAt: number; voidedAt: number | null }[]>> {
+    return attempt(() =>
+      this.sql
+        .all<{ id: string; status: "completed" | "voided"; created_at: number; voided_at: number | null }>(
+          "SELECT id, status, created_at, voided_at FROM transactions WHERE id > ? ORDER BY id LIMIT ?",
+          afterId,
+          Math.min(limit, 1_000),
+        )
+        .map((r) => ({ id: r.id, status: r.status, createdAt: r.created_at, voidedAt: r.voided_at })),
+    );
+  }
+
+  /**
+   * Puts the messages of stored transactions on the queue again (the reconciler found the ledger
+   * missing them). Consumers are idempotent, so a message that was only late does no harm.
+   */
+  async reemit(requests: { id: string; completed: boolean; voided: boolean }[]): Promise<Result<{ completed: number; voided: number }>> {
+    return attempt(() => {
+      const now = Date.now();
+      let completed = 0;
+      let voided = 0;
+      this.ctx.storage.transactionSync(() => {
+        for (const request of requests) {
+          const tx = this.sql.one<TransactionRow>("SELECT * FROM transactions WHERE id = ?", request.id);
+          if (!tx) continue;
+          if (request.completed) {
+            this.enqueue(this.completedMessage(tx), now);
+            completed++;
+          }
+          if (request.voided && tx.status === "voided") {
+            this.enqueue(this.voidedMessage(tx), now);
+            voided++;
+          }
+        }
+      });
+      if (completed + voided > 0) this.afterEnqueue(now);
+      return { completed, voided };
+    });
+  }
+
   // ---------------------------------------------------------------- outbox and alarm
+
+  private messageItems(txId: string): MessageItem[] {
+    return this.transactionItems(txId).map((i) => ({ itemId: i.item_id, consignorId: i.consignor_id, price: i.price, commissionRate: i.commission_rate }));
+  }
+
+  private completedMessage(tx: TransactionRow): TransactionCompleted {
+    const s = this.session();
+    return {
+      v: 1,
+      type: "transaction.completed",
+      eventId: s.event_id,
+      sessionId: s.session_id,
+      transactionId: tx.id,
+      registerId: tx.register_id,
+      occurredAt: tx.created_at,
+      items: this.messageItems(tx.id),
+      total: tx.total,
+      commissionTotal: tx.commission_total,
+    };
+  }
+
+  private voidedMessage(tx: TransactionRow): TransactionVoided {
+    const s = this.session();
+    return {
+      v: 1,
+      type: "transaction.voided",
+      eventId: s.event_id,
+      sessionId: s.session_id,
+      transactionId: tx.id,
+      registerId: tx.register_id,
+      occurredAt: tx.voided_at ?? tx.created_at,
+      items: this.messageItems(tx.id),
+      reason: tx.void_reason ?? "",
+    };
+  }
 
   private enqueue(message: TransactionMessage, now: number) {
     this.sql.run("INSERT INTO outbox (body, created_at) VALUES (?, ?)", JSON.stringify(message), now);

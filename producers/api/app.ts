@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { AppError } from "../../lib/errors";
 import { authenticate } from "./auth";
+import { commissions } from "./commissions";
 import type { AppEnv } from "./context";
 import { events } from "./events";
 import { items } from "./items";
@@ -14,6 +15,7 @@ app.use("/v1/*", authenticate);
 app.route("/v1/events", events);
 app.route("/v1/events", items);
 app.route("/v1/events", sessions);
+app.route("/v1/events", commissions);
 
 app.notFound((c) =>
   c.json({ error: new AppError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`).toBody() }, 404),
