@@ -428,22 +428,27 @@ export class CommissionLedger extends DurableObject<Env> {
 
   /** Works through open adjustment batches a page at a time; one run at once. */
   private continueRepricing(): Promise<void> {
-    this.repricing ??= (async () => {
-      try {
-        for (;;) {
-          const batch = this.sql.one<{ id: string; consignor_id: string | null; cursor: string }>(
-            "SELECT id, consignor_id, cursor FROM adjustment_batches WHERE status = 'running' ORDER BY created_at, id LIMIT 1",
-          );
-          if (!batch) return;
-          this.ctx.storage.transactionSync(() => this.repricePage(batch.id, batch.consignor_id, batch.cursor));
-          // Let other requests in between pages.
-          await scheduler.wait(0);
-        }
-      } finally {
-        this.repricing = null;
-      }
-    })();
+    this.repricing ??= this.drainBatches().finally(() => {
+      this.repricing = null;
+    });
     return this.repricing;
+  }
+
+  private async drainBatches(): Promise<void> {
+    try {
+      for (;;) {
+        const batch = this.sql.one<{ id: string; consignor_id: string | null; cursor: string }>(
+          "SELECT id, consignor_id, cursor FROM adjustment_batches WHERE status = 'running' ORDER BY created_at, id LIMIT 1",
+        );
+        if (!batch) return;
+        this.ctx.storage.transactionSync(() => this.repricePage(batch.id, batch.consignor_id, batch.cursor));
+        // Let other requests in between pages.
+        await scheduler.wait(0);
+      }
+    } catch (error) {
+      // The batch stays `running`; the alarm set when it opened tries again.
+      console.error("adjustment batch failed; the alarm will resume it", error);
+    }
   }
 
   /**
