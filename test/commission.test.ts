@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult, introspectWorkflow, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, introspectWorkflow, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import type { CommissionLedger } from "../durable/commission-ledger";
 import type { TransactionCompleted, TransactionVoided } from "../schemas/messages";
@@ -279,6 +279,32 @@ describe("reconciler", () => {
     expect(again.reemitted).toEqual({ completed: 0, voided: 0 });
     const summary = (await call("GET", "/v1/events/rc/commissions")).body;
     expect(summary).toMatchObject({ totalSales: 100, consignorTotal: 60, calculations: { completed: 2 } });
+  });
+});
+
+describe("nightly cron", () => {
+  it("runs the reconciler for every event and records what it repaired", async () => {
+    const { registerKey } = await seedEvent("cron", [item("N1", "c1", 1000)]);
+    await createSession("cron", "s1");
+    const sale = await checkout("cron", "s1", registerKey, ["N1"]);
+    await waitForCalculation("cron", sale.body.id);
+    await runInDurableObject(ledger("cron"), (_instance, state) => {
+      const sql = state.storage.sql;
+      sql.exec("DELETE FROM entries WHERE tx_id = ?", sale.body.id);
+      sql.exec("DELETE FROM calculation_items WHERE tx_id = ?", sale.body.id);
+      sql.exec("DELETE FROM calculations WHERE tx_id = ?", sale.body.id);
+    });
+    // The cron leaves transactions younger than a minute alone: their messages may be on their way.
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "0 3 * * *" }), env);
+    expect((await call("GET", `/v1/events/cron/commissions/calculations/${sale.body.id}`)).status).toBe(404);
+    // A minute later (the transaction's clock is moved back instead).
+    await runInDurableObject(env.SALE_SESSION.getByName("cron:s1"), (_instance, state) => {
+      state.storage.sql.exec("UPDATE transactions SET created_at = created_at - 120000");
+    });
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "0 3 * * *" }), env);
+    await waitForCalculation("cron", sale.body.id);
+    const logged = await env.DB.prepare("SELECT after FROM audit_log WHERE source = 'reconciler' AND event_id = 'cron'").all<{ after: string }>();
+    expect(logged.results.map((r) => JSON.parse(r.after).repaired)).toEqual([[sale.body.id]]);
   });
 });
 
