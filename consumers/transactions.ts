@@ -11,7 +11,11 @@ export const retryDelaySeconds = (attempts: number) => Math.min(300, 2 ** Math.m
  * never be handled (malformed), so one bad message neither blocks nor repeats forever. Every
  * handler is idempotent: messages come at least once and in any order.
  */
-export async function consumeTransactions(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+export function consumeTransactions(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  return consumeEach(batch, env, (message) => (message.type === "transaction.completed" ? onCompleted(message, env) : onVoided(message, env)));
+}
+
+async function consumeEach(batch: MessageBatch<unknown>, env: Env, handle: (message: TransactionMessage) => Promise<void>): Promise<void> {
   await Promise.all(
     batch.messages.map(async (message) => {
       const parsed = TransactionMessage.safeParse(message.body);
@@ -21,10 +25,10 @@ export async function consumeTransactions(batch: MessageBatch<unknown>, env: Env
         return;
       }
       try {
-        await (parsed.data.type === "transaction.completed" ? onCompleted(parsed.data, env) : onVoided(parsed.data, env));
+        await handle(parsed.data);
         message.ack();
       } catch (error) {
-        console.warn(`message ${message.id} (attempt ${message.attempts}) failed; retrying`, error);
+        console.warn(`${batch.queue} message ${message.id} (attempt ${message.attempts}) failed; retrying`, error);
         message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
       }
     }),
@@ -61,31 +65,13 @@ async function onVoided(message: TransactionVoided, env: Env) {
  * as `error` (DEAD_LETTERED) so it shows and a retry workflow takes it on; the Inventory is told
  * again. Voids are applied again the same way.
  */
-export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  await Promise.all(
-    batch.messages.map(async (message) => {
-      const parsed = TransactionMessage.safeParse(message.body);
-      if (!parsed.success) {
-        await recordRejected(env, batch.queue, message, parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
-        message.ack();
-        return;
-      }
-      try {
-        const body = parsed.data;
-        if (body.type === "transaction.completed") {
-          const calc = unwrap(await env.COMMISSION_LEDGER.getByName(body.eventId).recordDeadLetter(body));
-          if (calc.status === "error") await startCommissionRetry(env, { eventId: body.eventId, transactionId: body.transactionId, round: calc.round });
-          unwrap(await env.INVENTORY.getByName(body.eventId).applySale(body));
-        } else {
-          await onVoided(body, env);
-        }
-        message.ack();
-      } catch (error) {
-        console.error(`dead letter ${message.id} (attempt ${message.attempts}) failed; retrying`, error);
-        message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
-      }
-    }),
-  );
+export function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  return consumeEach(batch, env, async (message) => {
+    if (message.type === "transaction.voided") return onVoided(message, env);
+    const calc = unwrap(await env.COMMISSION_LEDGER.getByName(message.eventId).recordDeadLetter(message));
+    if (calc.status === "error") await startCommissionRetry(env, { eventId: message.eventId, transactionId: message.transactionId, round: calc.round });
+    unwrap(await env.INVENTORY.getByName(message.eventId).applySale(message));
+  });
 }
 
 /** A message that can never be handled is kept, with why, in the D1 audit log. */

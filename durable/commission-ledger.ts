@@ -227,19 +227,7 @@ export class CommissionLedger extends DurableObject<Env> {
       if (existing) return outcomeOf(existing, true);
       const now = Date.now();
       this.ctx.storage.transactionSync(() => {
-        this.sql.run(
-          `INSERT INTO calculations (tx_id, session_id, register_id, occurred_at, status, sale_total, message, created_at, updated_at)
-           VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
-          message.transactionId,
-          message.sessionId,
-          message.registerId,
-          message.occurredAt,
-          message.total,
-          JSON.stringify(message),
-          now,
-          now,
-        );
-        this.sql.run("UPDATE ledger_meta SET total_calculations = total_calculations + 1 WHERE id = 1");
+        this.insertCalculation(message, now, null);
         this.calculate(message, now);
       });
       return outcomeOf(this.calculation(message.transactionId)!, false);
@@ -255,23 +243,34 @@ export class CommissionLedger extends DurableObject<Env> {
       const existing = this.calculation(message.transactionId);
       if (existing) return outcomeOf(existing, true);
       const now = Date.now();
-      this.ctx.storage.transactionSync(() => {
-        this.sql.run(
-          `INSERT INTO calculations (tx_id, session_id, register_id, occurred_at, status, attempts, error_code, error, sale_total, message, created_at, updated_at)
-           VALUES (?, ?, ?, ?, 'error', 0, 'DEAD_LETTERED', 'the queue gave up delivering this sale; a retry workflow takes it on', ?, ?, ?, ?)`,
-          message.transactionId,
-          message.sessionId,
-          message.registerId,
-          message.occurredAt,
-          message.total,
-          JSON.stringify(message),
-          now,
-          now,
-        );
-        this.sql.run("UPDATE ledger_meta SET total_calculations = total_calculations + 1, error_count = error_count + 1 WHERE id = 1");
-      });
+      this.ctx.storage.transactionSync(() =>
+        this.insertCalculation(message, now, { code: "DEAD_LETTERED", message: "the queue gave up delivering this sale; a retry workflow takes it on" }),
+      );
       return outcomeOf(this.calculation(message.transactionId)!, false);
     });
+  }
+
+  /** A new calculation: `pending` to be priced at once, or `error` with the reason. In a transaction. */
+  private insertCalculation(message: TransactionCompleted, now: number, error: { code: string; message: string } | null) {
+    this.sql.run(
+      `INSERT INTO calculations (tx_id, session_id, register_id, occurred_at, status, error_code, error, sale_total, message, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      message.transactionId,
+      message.sessionId,
+      message.registerId,
+      message.occurredAt,
+      error ? "error" : "pending",
+      error?.code ?? null,
+      error?.message ?? null,
+      message.total,
+      JSON.stringify(message),
+      now,
+      now,
+    );
+    this.sql.run(
+      "UPDATE ledger_meta SET total_calculations = total_calculations + 1, error_count = error_count + ? WHERE id = 1",
+      error ? 1 : 0,
+    );
   }
 
   /**
