@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { audit, AUDIT_TABLE } from "../lib/audit";
-import { attempt, invalidTransition, notFound, type Result } from "../lib/errors";
+import { attempt, invalidTransition, notFound, unwrap, type Result } from "../lib/errors";
 import { commissionOf, rateFor, type RateTable, type Tier } from "../lib/money";
 import { Sql } from "../lib/sql";
 import type { ConsignorBody, RatesBody } from "../schemas/api";
@@ -56,6 +56,8 @@ const MIGRATIONS: string[][] = [
       created_at INTEGER NOT NULL, finished_at INTEGER
     ) WITHOUT ROWID`,
   ],
+  // The summary last written to D1's ledger_snapshots, to write again only when it changed.
+  [`ALTER TABLE ledger_meta ADD COLUMN snapshot TEXT`],
 ];
 
 type RatesRow = { base: number; volunteer_bonus: number; super_bonus: number; updated_at: number };
@@ -138,12 +140,15 @@ class CalculationProblem extends Error {
 export class CommissionLedger extends DurableObject<Env> {
   private readonly sql: Sql;
   private repricing: Promise<void> | null = null;
+  /** When the alarm is set for, mirrored so every change need not ask storage. */
+  private alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = new Sql(ctx.storage.sql);
     void ctx.blockConcurrencyWhile(async () => {
       ctx.storage.transactionSync(() => this.sql.migrate(MIGRATIONS));
+      this.alarmAt = await ctx.storage.getAlarm();
     });
   }
 
@@ -168,6 +173,7 @@ export class CommissionLedger extends DurableObject<Env> {
         if (before && changed) this.openBatch(`rates changed by ${actor.keyId}`, null, now);
       });
       this.continueRepricing();
+      this.changed();
       return this.rates()!;
     });
   }
@@ -197,6 +203,7 @@ export class CommissionLedger extends DurableObject<Env> {
         if (before && before.tier !== body.tier) this.openBatch(`tier of ${consignorId} changed by ${actor.keyId}`, consignorId, now);
       });
       this.continueRepricing();
+      this.changed();
       return { consignor: this.consignor(consignorId)!, created: before === null };
     });
   }
@@ -230,6 +237,7 @@ export class CommissionLedger extends DurableObject<Env> {
         this.insertCalculation(message, now, null);
         this.calculate(message, now);
       });
+      this.changed();
       return outcomeOf(this.calculation(message.transactionId)!, false);
     });
   }
@@ -246,6 +254,7 @@ export class CommissionLedger extends DurableObject<Env> {
       this.ctx.storage.transactionSync(() =>
         this.insertCalculation(message, now, { code: "DEAD_LETTERED", message: "the queue gave up delivering this sale; a retry workflow takes it on" }),
       );
+      this.changed();
       return outcomeOf(this.calculation(message.transactionId)!, false);
     });
   }
@@ -289,6 +298,7 @@ export class CommissionLedger extends DurableObject<Env> {
         if (calc.status === "error") this.sql.run("UPDATE ledger_meta SET error_count = error_count - 1 WHERE id = 1");
         this.calculate(message, now);
       });
+      this.changed();
       return { ...outcomeOf(this.calculation(txId)!, false), superseded: false };
     });
   }
@@ -389,6 +399,7 @@ export class CommissionLedger extends DurableObject<Env> {
       if (calc?.status === "completed") {
         if (calc.voided_at !== null) return { applied: false, held: false };
         this.ctx.storage.transactionSync(() => this.reverse(message.transactionId, message.reason, now));
+        this.changed();
         return { applied: true, held: false };
       }
       const inserted = this.sql.run(
@@ -422,7 +433,7 @@ export class CommissionLedger extends DurableObject<Env> {
   private openBatch(reason: string, consignorId: string | null, now: number) {
     const id = `adj-${now}-${crypto.randomUUID().slice(0, 8)}`;
     this.sql.run("INSERT INTO adjustment_batches (id, reason, consignor_id, status, created_at) VALUES (?, ?, ?, 'running', ?)", id, reason, consignorId, now);
-    void this.ctx.storage.setAlarm(now + 1000);
+    this.scheduleAlarm(now + 1000);
   }
 
   /** Works through open adjustment batches a page at a time; one run at once. */
@@ -514,9 +525,63 @@ export class CommissionLedger extends DurableObject<Env> {
     }
   }
 
-  /** Finishes adjustment batches a crash interrupted. */
+  /** Finishes adjustment batches a crash interrupted, and writes the summary to D1 if it changed. */
   override async alarm(): Promise<void> {
+    this.alarmAt = null;
     await this.continueRepricing();
+    try {
+      await this.writeSnapshot();
+    } catch (error) {
+      console.warn("ledger snapshot to D1 failed; trying again later", error);
+      this.scheduleAlarm(Date.now() + Number(this.env.SNAPSHOT_INTERVAL_MS));
+    }
+    if (this.sql.one("SELECT 1 AS x FROM adjustment_batches WHERE status = 'running'")) this.scheduleAlarm(Date.now() + 1000);
+  }
+
+  private scheduleAlarm(at: number) {
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    void this.ctx.storage.setAlarm(at);
+  }
+
+  /** Something changed: the summary reaches D1 within one snapshot interval. */
+  private changed() {
+    this.scheduleAlarm(Date.now() + Number(this.env.SNAPSHOT_INTERVAL_MS));
+  }
+
+  private async writeSnapshot() {
+    // The object is named after its event (getByName(eventId)).
+    const eventId = this.ctx.id.name;
+    if (!eventId) return;
+    const summary = unwrap(await this.summary());
+    const state = JSON.stringify(summary);
+    const stored = this.sql.one<{ snapshot: string | null }>("SELECT snapshot FROM ledger_meta WHERE id = 1")?.snapshot ?? null;
+    if (state === stored) return;
+    await this.env.DB.prepare(
+      `INSERT INTO ledger_snapshots (event_id, total_calculations, error_count, last_calculation, pending, completed, errored,
+         total_sales, consignor_total, house_share, consignors, taken_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (event_id) DO UPDATE SET total_calculations = excluded.total_calculations, error_count = excluded.error_count,
+         last_calculation = excluded.last_calculation, pending = excluded.pending, completed = excluded.completed,
+         errored = excluded.errored, total_sales = excluded.total_sales, consignor_total = excluded.consignor_total,
+         house_share = excluded.house_share, consignors = excluded.consignors, taken_at = excluded.taken_at`,
+    )
+      .bind(
+        eventId,
+        summary.metadata.totalCalculations,
+        summary.metadata.errorCount,
+        summary.metadata.lastCalculation,
+        summary.calculations.pending,
+        summary.calculations.completed,
+        summary.calculations.error,
+        summary.totalSales,
+        summary.consignorTotal,
+        summary.houseShare,
+        JSON.stringify(summary.consignors),
+        Date.now(),
+      )
+      .run();
+    this.sql.run("UPDATE ledger_meta SET snapshot = ? WHERE id = 1", state);
   }
 
   // ---------------------------------------------------------------- reads

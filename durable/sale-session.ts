@@ -58,6 +58,8 @@ const MIGRATIONS: string[][] = [
     `CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL, created_at INTEGER NOT NULL)`,
     AUDIT_TABLE,
   ],
+  // The metadata last written to D1's session_snapshots, to write again only when it changed.
+  [`ALTER TABLE session ADD COLUMN snapshot TEXT`],
 ];
 
 type SessionRow = {
@@ -79,6 +81,7 @@ type SessionRow = {
   active_holds: number;
   last_tx_at: number | null;
   load_cursor: string | null;
+  snapshot: string | null;
 };
 
 type ItemRow = {
@@ -257,6 +260,7 @@ export class SaleSession extends DurableObject<Env> {
       audit(this.sql, actor, now, { entity: "session", entityId: sessionId, action: "start", before: { status: "initial" }, after: { status: "active" } });
     });
     this.reload();
+    this.scheduleAlarm(now + Number(this.env.SNAPSHOT_INTERVAL_MS));
     unwrap(await inventory.sessionStatusChanged(sessionId, "active"));
     return this.summaryOf(this.session());
   }
@@ -313,6 +317,8 @@ export class SaleSession extends DurableObject<Env> {
       audit(this.sql, actor, now, { entity: "session", entityId: s.session_id, action: status === "completed" ? "complete" : "cancel", before: { status: s.status }, after: { status } });
     });
     this.reload();
+    // The final state reaches D1 at once.
+    this.scheduleAlarm(now);
   }
 
   // ---------------------------------------------------------------- holds
@@ -694,10 +700,41 @@ export class SaleSession extends DurableObject<Env> {
     } catch (error) {
       console.warn("outbox send failed in alarm; trying again later", error);
     }
+    let snapshotAt: number | null = null;
+    try {
+      await this.writeSnapshot();
+      if (this.row?.status === "active") snapshotAt = Date.now() + Number(this.env.SNAPSHOT_INTERVAL_MS);
+    } catch (error) {
+      console.warn("snapshot to D1 failed; trying again later", error);
+      snapshotAt = Date.now() + Number(this.env.SNAPSHOT_INTERVAL_MS);
+    }
     const next = this.sql.one<{ at: number | null }>("SELECT MIN(expires_at) AS at FROM holds WHERE status = 'active'")?.at ?? null;
     const retryAt = this.relay.pending() > 0 ? Date.now() + Number(this.env.OUTBOX_RETRY_MS) : null;
-    const candidates = [next, retryAt].filter((t): t is number => t !== null);
+    const candidates = [next, retryAt, snapshotAt].filter((t): t is number => t !== null);
     if (candidates.length > 0) this.scheduleAlarm(Math.min(...candidates));
+  }
+
+  /** Writes the session's metadata to D1 (eventually consistent reporting) if it changed. */
+  private async writeSnapshot() {
+    const s = this.row;
+    if (!s || s.status === "initial") return;
+    const summary = this.summaryOf(s);
+    const state = JSON.stringify({ status: summary.status, ...summary.metadata });
+    if (state === s.snapshot) return;
+    const m = summary.metadata;
+    await this.env.DB.prepare(
+      `INSERT INTO session_snapshots (event_id, session_id, status, total_sales, total_commissions, item_count, sold_count,
+         transaction_count, void_count, active_holds, last_transaction_at, taken_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (event_id, session_id) DO UPDATE SET status = excluded.status, total_sales = excluded.total_sales,
+         total_commissions = excluded.total_commissions, item_count = excluded.item_count, sold_count = excluded.sold_count,
+         transaction_count = excluded.transaction_count, void_count = excluded.void_count, active_holds = excluded.active_holds,
+         last_transaction_at = excluded.last_transaction_at, taken_at = excluded.taken_at`,
+    )
+      .bind(s.event_id, s.session_id, s.status, m.totalSales, m.totalCommissions, m.itemCount, m.soldCount, m.transactionCount, m.voidCount, m.activeHolds, m.lastTransactionAt, Date.now())
+      .run();
+    this.sql.run("UPDATE session SET snapshot = ? WHERE id = 1", state);
+    this.reload();
   }
 
   // ---------------------------------------------------------------- helpers
