@@ -16,6 +16,7 @@ import {
   type TransactionView,
 } from "../schemas/domain";
 import type { MessageItem, TransactionCompleted, TransactionMessage, TransactionVoided } from "../schemas/messages";
+import { ARCHIVE_PAGE, SESSION_KINDS, type ArchivePage, type ArchiveRow, type SessionKind } from "../schemas/archive";
 
 /** Items fetched from the Inventory per page while a session starts. */
 const LOAD_PAGE = 5_000;
@@ -60,6 +61,8 @@ const MIGRATIONS: string[][] = [
   ],
   // The metadata last written to D1's session_snapshots, to write again only when it changed.
   [`ALTER TABLE session ADD COLUMN snapshot TEXT`],
+  // Archived sessions keep their item statuses (with when each sold) but not their transactions.
+  [`ALTER TABLE session ADD COLUMN archived_at INTEGER`, `ALTER TABLE items ADD COLUMN sold_at INTEGER`],
 ];
 
 type SessionRow = {
@@ -82,6 +85,7 @@ type SessionRow = {
   last_tx_at: number | null;
   load_cursor: string | null;
   snapshot: string | null;
+  archived_at: number | null;
 };
 
 type ItemRow = {
@@ -432,8 +436,9 @@ export class SaleSession extends DurableObject<Env> {
           total += item.price;
           commissionTotal += commission;
           this.sql.run(
-            "UPDATE items SET status = 'sold', tx_id = ?, hold_id = NULL, hold_register = NULL, hold_expires_at = NULL WHERE id = ?",
+            "UPDATE items SET status = 'sold', tx_id = ?, sold_at = ?, hold_id = NULL, hold_register = NULL, hold_expires_at = NULL WHERE id = ?",
             input.id,
+            now,
             item.id,
           );
           this.sql.run(
@@ -546,7 +551,7 @@ export class SaleSession extends DurableObject<Env> {
       const now = Date.now();
       this.ctx.storage.transactionSync(() => {
         for (const item of items) {
-          this.sql.run("UPDATE items SET status = 'available', tx_id = NULL WHERE id = ? AND tx_id = ?", item.item_id, txId);
+          this.sql.run("UPDATE items SET status = 'available', tx_id = NULL, sold_at = NULL WHERE id = ? AND tx_id = ?", item.item_id, txId);
           audit(this.sql, actor, now, { entity: "item", entityId: item.item_id, action: "void", before: { status: "sold", transactionId: txId }, after: { status: "available" } });
         }
         this.sql.run(
@@ -577,13 +582,12 @@ export class SaleSession extends DurableObject<Env> {
   async listSold(afterId: string, limit: number): Promise<Result<{ itemId: string; transactionId: string; soldAt: number }[]>> {
     return attempt(() =>
       this.sql
-        .all<{ id: string; tx_id: string; created_at: number }>(
-          `SELECT items.id, items.tx_id, transactions.created_at FROM items JOIN transactions ON transactions.id = items.tx_id
-           WHERE items.status = 'sold' AND items.id > ? ORDER BY items.id LIMIT ?`,
+        .all<{ id: string; tx_id: string; sold_at: number | null }>(
+          "SELECT id, tx_id, sold_at FROM items WHERE status = 'sold' AND id > ? ORDER BY id LIMIT ?",
           afterId,
           Math.min(limit, 10_000),
         )
-        .map((r) => ({ itemId: r.id, transactionId: r.tx_id, soldAt: r.created_at })),
+        .map((r) => ({ itemId: r.id, transactionId: r.tx_id, soldAt: r.sold_at ?? 0 })),
     );
   }
 
@@ -625,6 +629,71 @@ export class SaleSession extends DurableObject<Env> {
       });
       if (completed + voided > 0) this.afterEnqueue(now);
       return { completed, voided };
+    });
+  }
+
+  // ---------------------------------------------------------------- archive
+
+  /** A page of one kind of row for the archive, in key order after `after`. Only ended sessions. */
+  async archivePage(kind: SessionKind, after: string, limit: number): Promise<Result<ArchivePage>> {
+    return attempt(() => {
+      const s = this.session();
+      if (s.status !== "completed" && s.status !== "cancelled") throw invalidTransition("session", s.status, "archived");
+      const size = Math.min(limit, ARCHIVE_PAGE);
+      let rows: ArchiveRow[];
+      let next: (row: ArchiveRow) => string;
+      switch (kind) {
+        case "transactions":
+          rows = this.sql.all<ArchiveRow>("SELECT * FROM transactions WHERE id > ? ORDER BY id LIMIT ?", after, size);
+          next = (r) => String(r.id);
+          break;
+        case "transaction_items": {
+          const [tx = "", position = "-1"] = after.split("|");
+          rows = this.sql.all<ArchiveRow>(
+            "SELECT * FROM transaction_items WHERE (tx_id, position) > (?, ?) ORDER BY tx_id, position LIMIT ?",
+            tx,
+            Number(position),
+            size,
+          );
+          next = (r) => `${r.tx_id}|${r.position}`;
+          break;
+        }
+        case "audit":
+          rows = this.sql.all<ArchiveRow>("SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", Number(after || 0), size);
+          next = (r) => String(r.seq);
+          break;
+      }
+      return { rows, next: rows.length === size ? next(rows.at(-1)!) : null };
+    });
+  }
+
+  /**
+   * After the archive is verified: drop the rows it holds (transactions, their items, the audit
+   * trail, ended holds), keeping the summary and every item's status. Refused if the session holds
+   * other counts than were archived (something changed since), so nothing unarchived is lost.
+   */
+  async pruneArchived(archived: Record<SessionKind, number>): Promise<Result<{ pruned: Record<SessionKind, number> }>> {
+    return attempt(() => {
+      const s = this.session();
+      if (s.status !== "completed" && s.status !== "cancelled") throw invalidTransition("session", s.status, "archived");
+      const held: Record<SessionKind, number> = {
+        transactions: this.sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM transactions")!.n,
+        transaction_items: this.sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM transaction_items")!.n,
+        audit: this.sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM audit")!.n,
+      };
+      if (s.archived_at !== null && held.transactions + held.transaction_items + held.audit === 0) return { pruned: held };
+      const same = SESSION_KINDS.every((k) => held[k] === archived[k]);
+      if (!same) throw new AppError("INVALID_TRANSITION", "the session changed since it was archived; archive it again", { held, archived });
+      if (this.relay.pending() > 0) throw new AppError("INVALID_TRANSITION", "the session still has messages to send", { outbox: this.relay.pending() });
+      this.ctx.storage.transactionSync(() => {
+        this.sql.run("DELETE FROM transaction_items");
+        this.sql.run("DELETE FROM transactions");
+        this.sql.run("DELETE FROM audit");
+        this.sql.run("DELETE FROM holds WHERE status != 'active'");
+        this.sql.run("UPDATE session SET archived_at = ? WHERE id = 1", Date.now());
+      });
+      this.reload();
+      return { pruned: held };
     });
   }
 

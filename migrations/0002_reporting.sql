@@ -2,6 +2,8 @@
 -- INSERT OR IGNORE keyed by their natural ids, so an archive run that repeats a step adds nothing.
 
 ALTER TABLE sessions ADD COLUMN archived_at INTEGER;
+ALTER TABLE audit_log ADD COLUMN session_id TEXT;
+CREATE INDEX audit_log_by_session ON audit_log (event_id, session_id);
 
 CREATE TABLE transactions (
   event_id TEXT NOT NULL,
@@ -54,12 +56,14 @@ CREATE TABLE calculations (
   completed_at INTEGER,
   PRIMARY KEY (event_id, tx_id)
 );
+CREATE INDEX calculations_by_session ON calculations (event_id, session_id);
 
 CREATE TABLE ledger_entries (
   event_id TEXT NOT NULL,
   seq INTEGER NOT NULL,
   consignor_id TEXT NOT NULL,
   tx_id TEXT NOT NULL,
+  session_id TEXT NOT NULL,
   kind TEXT NOT NULL,
   amount INTEGER NOT NULL,
   batch_id TEXT,
@@ -67,6 +71,7 @@ CREATE TABLE ledger_entries (
   PRIMARY KEY (event_id, seq)
 );
 CREATE INDEX ledger_entries_by_consignor ON ledger_entries (event_id, consignor_id);
+CREATE INDEX ledger_entries_by_session ON ledger_entries (event_id, session_id);
 
 -- The latest metadata of each live session and ledger, written by their alarms when it changed.
 CREATE TABLE session_snapshots (

@@ -1,9 +1,11 @@
 import { Hono } from "hono";
 import { AppError } from "../../lib/errors";
+import { archive } from "./archive";
 import { authenticate } from "./auth";
 import { commissions } from "./commissions";
 import type { AppEnv } from "./context";
 import { events } from "./events";
+import { reports } from "./reports";
 import { items } from "./items";
 import { sessions } from "./sessions";
 
@@ -16,6 +18,8 @@ app.route("/v1/events", events);
 app.route("/v1/events", items);
 app.route("/v1/events", sessions);
 app.route("/v1/events", commissions);
+app.route("/v1/events", reports);
+app.route("/v1/archive", archive);
 
 app.notFound((c) =>
   c.json({ error: new AppError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`).toBody() }, 404),

@@ -1,0 +1,111 @@
+import { Hono } from "hono";
+import { divRound } from "../../lib/money";
+import { Id } from "../../schemas/common";
+import { authorize } from "./auth";
+import { parse, type AppEnv } from "./context";
+import { requireEvent } from "./stubs";
+
+export const reports = new Hono<AppEnv>();
+
+type SessionRow = {
+  id: string;
+  name: string;
+  archived_at: number | null;
+  status: string | null;
+  total_sales: number | null;
+  total_commissions: number | null;
+  item_count: number | null;
+  sold_count: number | null;
+  transaction_count: number | null;
+  void_count: number | null;
+  taken_at: number | null;
+};
+type LedgerRow = {
+  total_calculations: number;
+  error_count: number;
+  pending: number;
+  completed: number;
+  errored: number;
+  total_sales: number;
+  consignor_total: number;
+  house_share: number;
+  consignors: string;
+  taken_at: number;
+};
+type Payout = { consignorId: string; name: string | null; tier: string | null; sales: number; reversals: number; adjustments: number; balance: number };
+
+async function payouts(env: Env, eventId: string): Promise<{ ledger: LedgerRow | null; consignors: Payout[] }> {
+  const ledger = await env.DB.prepare("SELECT * FROM ledger_snapshots WHERE event_id = ?").bind(eventId).first<LedgerRow>();
+  return { ledger, consignors: ledger ? (JSON.parse(ledger.consignors) as Payout[]) : [] };
+}
+
+/**
+ * The event from D1 (eventually consistent: as of the snapshots' times): per-session totals and
+ * sell-through, commissions by status, and what each consignor is to be paid.
+ */
+reports.get("/:eventId/reports/summary", async (c) => {
+  const eventId = parse(Id, c.req.param("eventId"), "eventId");
+  authorize(c, ["admin"]);
+  const event = await requireEvent(c.env, eventId);
+  const { results: sessions } = await c.env.DB.prepare(
+    `SELECT s.id, s.name, s.archived_at, n.status, n.total_sales, n.total_commissions, n.item_count, n.sold_count,
+       n.transaction_count, n.void_count, n.taken_at
+     FROM sessions s LEFT JOIN session_snapshots n ON n.event_id = s.event_id AND n.session_id = s.id
+     WHERE s.event_id = ? ORDER BY s.created_at, s.id`,
+  )
+    .bind(eventId)
+    .all<SessionRow>();
+  const { ledger, consignors } = await payouts(c.env, eventId);
+  const perSession = sessions.map((s) => ({
+    sessionId: s.id,
+    name: s.name,
+    status: s.status ?? "initial",
+    archived: s.archived_at !== null,
+    totalSales: s.total_sales ?? 0,
+    totalCommissions: s.total_commissions ?? 0,
+    itemCount: s.item_count ?? 0,
+    soldCount: s.sold_count ?? 0,
+    transactionCount: s.transaction_count ?? 0,
+    voidCount: s.void_count ?? 0,
+    // Sold share of the items offered, in basis points.
+    sellThroughBp: s.item_count ? divRound((s.sold_count ?? 0) * 10_000, s.item_count) : 0,
+    asOf: s.taken_at,
+  }));
+  return c.json({
+    event,
+    totals: {
+      totalSales: perSession.reduce((n, s) => n + s.totalSales, 0),
+      soldCount: perSession.reduce((n, s) => n + s.soldCount, 0),
+      transactionCount: perSession.reduce((n, s) => n + s.transactionCount, 0),
+    },
+    sessions: perSession,
+    commissions: ledger
+      ? {
+          calculations: { pending: ledger.pending, completed: ledger.completed, error: ledger.errored },
+          totalSales: ledger.total_sales,
+          consignorTotal: ledger.consignor_total,
+          houseShare: ledger.house_share,
+          asOf: ledger.taken_at,
+        }
+      : null,
+    payouts: consignors,
+  });
+});
+
+const csvField = (value: string | number | null) => {
+  const text = value === null ? "" : String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+};
+
+/** Consignor payouts as CSV (amounts in cents), for the organizer's spreadsheet. */
+reports.get("/:eventId/reports/payouts.csv", async (c) => {
+  const eventId = parse(Id, c.req.param("eventId"), "eventId");
+  authorize(c, ["admin"]);
+  await requireEvent(c.env, eventId);
+  const { consignors } = await payouts(c.env, eventId);
+  const header = "consignor_id,name,tier,sales_cents,reversals_cents,adjustments_cents,balance_cents";
+  const lines = consignors.map((p) => [p.consignorId, p.name, p.tier, p.sales, p.reversals, p.adjustments, p.balance].map(csvField).join(","));
+  c.header("Content-Type", "text/csv; charset=utf-8");
+  c.header("Content-Disposition", `attachment; filename="${eventId}-payouts.csv"`);
+  return c.body([header, ...lines].join("\r\n") + "\r\n");
+});
