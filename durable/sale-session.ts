@@ -877,6 +877,7 @@ export class SaleSession extends DurableObject<Env> {
       createdAt: s.created_at,
       startedAt: s.started_at,
       endedAt: s.ended_at,
+      archivedAt: s.archived_at,
     };
   }
 

@@ -42,6 +42,8 @@ export interface SaleSessionSummary {
   createdAt: number;
   startedAt: number | null;
   endedAt: number | null;
+  /** When the nightly archive moved its transactions out (they are then read from D1 and R2). */
+  archivedAt: number | null;
 }
 
 export interface TransactionItemView {

@@ -23,8 +23,13 @@ export async function sessionsToArchive(env: Env): Promise<SessionRef[]> {
   const { results } = await env.DB.prepare("SELECT event_id, id FROM sessions WHERE archived_at IS NULL ORDER BY event_id, id").all<{ event_id: string; id: string }>();
   const ready: SessionRef[] = [];
   for (const row of results) {
-    const summary = await env.SALE_SESSION.getByName(sessionObjectName(row.event_id, row.id)).summary();
-    if (summary.ok && (summary.value.status === "completed" || summary.value.status === "cancelled")) ready.push({ eventId: row.event_id, sessionId: row.id });
+    const summary = unwrap(await env.SALE_SESSION.getByName(sessionObjectName(row.event_id, row.id)).summary());
+    if (summary.archivedAt !== null) {
+      // Pruned by a run that stopped before it could say so here.
+      await env.DB.prepare("UPDATE sessions SET archived_at = ? WHERE event_id = ? AND id = ?").bind(summary.archivedAt, row.event_id, row.id).run();
+    } else if (summary.status === "completed" || summary.status === "cancelled") {
+      ready.push({ eventId: row.event_id, sessionId: row.id });
+    }
   }
   return ready;
 }
