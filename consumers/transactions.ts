@@ -1,54 +1,85 @@
 import { unwrap } from "../lib/errors";
 import { startCommissionRetry } from "../producers/commission-retry";
-import { TransactionMessage, type TransactionCompleted, type TransactionVoided } from "../schemas/messages";
+import { TransactionMessage, type TransactionVoided } from "../schemas/messages";
 
 /** Backoff for a message that failed: 2, 4, 8 … seconds from its attempt count, at most 5 minutes. */
 export const retryDelaySeconds = (attempts: number) => Math.min(300, 2 ** Math.max(1, attempts));
 
 /**
- * Consumer of `transactions`. Each message is validated and handled on its own: acked when done,
- * retried with backoff when something failed that may pass, acked into the audit log when it can
- * never be handled (malformed), so one bad message neither blocks nor repeats forever. Every
- * handler is idempotent: messages come at least once and in any order.
+ * Consumer of `transactions`. Each message is validated on its own: a malformed one can never be
+ * handled and is acked into the audit log, so it neither blocks nor repeats forever. The valid
+ * ones go, per event, in one call to the Inventory and one to the ledger (each applies the whole
+ * group in one SQL transaction); the group is acked when both took it, or retried with backoff
+ * when either failed. Both are idempotent and order-independent: messages come at least once and
+ * in any order. A sale whose calculation failed gets its retry workflow.
  */
-export function consumeTransactions(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  return consumeEach(batch, env, (message) => (message.type === "transaction.completed" ? onCompleted(message, env) : onVoided(message, env)));
+export async function consumeTransactions(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const byEvent = new Map<string, { message: Message<unknown>; body: TransactionMessage }[]>();
+  for (const message of batch.messages) {
+    const parsed = TransactionMessage.safeParse(message.body);
+    if (!parsed.success) {
+      await recordRejected(env, batch.queue, message, issuesOf(parsed.error));
+      message.ack();
+      continue;
+    }
+    const group = byEvent.get(parsed.data.eventId) ?? [];
+    group.push({ message, body: parsed.data });
+    byEvent.set(parsed.data.eventId, group);
+  }
+  await Promise.all(
+    [...byEvent].map(async ([eventId, group]) => {
+      const bodies = group.map((g) => g.body);
+      try {
+        const [inventory, ledger] = await Promise.all([
+          env.INVENTORY.getByName(eventId).applyBatch(bodies),
+          env.COMMISSION_LEDGER.getByName(eventId).recordBatch(bodies),
+        ]);
+        const { anomalies } = unwrap(inventory);
+        if (anomalies.length > 0) console.error(`event ${eventId}: two standing sales of an item (a void is on its way)`, anomalies);
+        for (const calc of unwrap(ledger).sales) {
+          if (calc.status === "error") await startCommissionRetry(env, { eventId, transactionId: calc.transactionId, round: calc.round });
+        }
+        for (const { message } of group) message.ack();
+      } catch (error) {
+        console.warn(`${batch.queue}: ${group.length} message(s) of event ${eventId} failed; retrying`, error);
+        for (const { message } of group) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      }
+    }),
+  );
 }
 
-async function consumeEach(batch: MessageBatch<unknown>, env: Env, handle: (message: TransactionMessage) => Promise<void>): Promise<void> {
+const issuesOf = (error: { issues: { path: PropertyKey[]; message: string }[] }) => error.issues.map((i) => `${i.path.map(String).join(".")}: ${i.message}`);
+
+/**
+ * Consumer of `transactions-dlq`: sales the main consumer gave up on, one at a time. The
+ * calculation is recorded as `error` (DEAD_LETTERED) so it shows and a retry workflow takes it on;
+ * the Inventory is told again. Voids are applied again the same way.
+ */
+export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   await Promise.all(
     batch.messages.map(async (message) => {
       const parsed = TransactionMessage.safeParse(message.body);
       if (!parsed.success) {
-        await recordRejected(env, batch.queue, message, parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+        await recordRejected(env, batch.queue, message, issuesOf(parsed.error));
         message.ack();
         return;
       }
       try {
-        await handle(parsed.data);
+        await onDeadLetter(parsed.data, env);
         message.ack();
       } catch (error) {
-        console.warn(`${batch.queue} message ${message.id} (attempt ${message.attempts}) failed; retrying`, error);
+        console.error(`${batch.queue} message ${message.id} (attempt ${message.attempts}) failed; retrying`, error);
         message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
       }
     }),
   );
 }
 
-/** The Inventory marks the items sold; the ledger calculates; a failed calculation gets a retry workflow. */
-async function onCompleted(message: TransactionCompleted, env: Env) {
-  const [sale, calculation] = await Promise.all([
-    env.INVENTORY.getByName(message.eventId).applySale(message),
-    env.COMMISSION_LEDGER.getByName(message.eventId).recordSale(message),
-  ]);
-  const outcome = unwrap(sale);
-  if (outcome.anomalies.length > 0) {
-    console.error(`transaction ${message.transactionId}: two standing sales of an item`, outcome.anomalies);
-  }
-  const calc = unwrap(calculation);
-  if (calc.status === "error") {
-    await startCommissionRetry(env, { eventId: message.eventId, transactionId: message.transactionId, round: calc.round });
-  }
+async function onDeadLetter(message: TransactionMessage, env: Env) {
+  if (message.type === "transaction.voided") return onVoided(message, env);
+  const calc = unwrap(await env.COMMISSION_LEDGER.getByName(message.eventId).recordDeadLetter(message));
+  if (calc.status === "error") await startCommissionRetry(env, { eventId: message.eventId, transactionId: message.transactionId, round: calc.round });
+  unwrap(await env.INVENTORY.getByName(message.eventId).applySale(message));
 }
 
 async function onVoided(message: TransactionVoided, env: Env) {
@@ -58,20 +89,6 @@ async function onVoided(message: TransactionVoided, env: Env) {
   ]);
   unwrap(inventory);
   unwrap(ledger);
-}
-
-/**
- * Consumer of `transactions-dlq`: sales the main consumer gave up on. The calculation is recorded
- * as `error` (DEAD_LETTERED) so it shows and a retry workflow takes it on; the Inventory is told
- * again. Voids are applied again the same way.
- */
-export function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  return consumeEach(batch, env, async (message) => {
-    if (message.type === "transaction.voided") return onVoided(message, env);
-    const calc = unwrap(await env.COMMISSION_LEDGER.getByName(message.eventId).recordDeadLetter(message));
-    if (calc.status === "error") await startCommissionRetry(env, { eventId: message.eventId, transactionId: message.transactionId, round: calc.round });
-    unwrap(await env.INVENTORY.getByName(message.eventId).applySale(message));
-  });
 }
 
 /** A message that can never be handled is kept, with why, in the D1 audit log. */

@@ -6,7 +6,7 @@ import { Sql } from "../lib/sql";
 import type { ConsignorBody, RatesBody } from "../schemas/api";
 import { systemActor, type Actor, type ConsignorRecord } from "../schemas/domain";
 import { ARCHIVE_PAGE, type ArchivePage, type ArchiveRow, type LedgerKind } from "../schemas/archive";
-import { TransactionCompleted, type TransactionVoided } from "../schemas/messages";
+import { TransactionCompleted, type TransactionMessage, type TransactionVoided } from "../schemas/messages";
 
 /** Completed calculations re-priced per SQL transaction by an adjustment batch. */
 const REPRICE_PAGE = 200;
@@ -170,6 +170,7 @@ export class CommissionLedger extends DurableObject<Env> {
           rates.superBonus,
           now,
         );
+        this.ratesCache = undefined;
         audit(this.sql, actor, now, { entity: "rates", entityId: "event", action: "set", before, after: rates });
         if (before && changed) this.openBatch(`rates changed by ${actor.keyId}`, null, now);
       });
@@ -200,6 +201,7 @@ export class CommissionLedger extends DurableObject<Env> {
           body.tier,
           now,
         );
+        this.consignorCache.delete(consignorId);
         audit(this.sql, actor, now, { entity: "consignor", entityId: consignorId, action: before ? "update" : "create", before, after: body });
         if (before && before.tier !== body.tier) this.openBatch(`tier of ${consignorId} changed by ${actor.keyId}`, consignorId, now);
       });
@@ -231,16 +233,39 @@ export class CommissionLedger extends DurableObject<Env> {
   /** A completed transaction arrives: calculate it once; a second delivery changes nothing. */
   async recordSale(message: TransactionCompleted): Promise<Result<CalculationOutcome>> {
     return attempt(() => {
-      const existing = this.calculation(message.transactionId);
-      if (existing) return outcomeOf(existing, true);
-      const now = Date.now();
-      this.ctx.storage.transactionSync(() => {
-        this.insertCalculation(message, now, null);
-        this.calculate(message, now);
+      const outcome = this.ctx.storage.transactionSync(() => this.saleOf(message, Date.now()));
+      if (!outcome.duplicate) this.changed();
+      return outcome;
+    });
+  }
+
+  /**
+   * A batch from the queue, in one SQL transaction: each sale calculated once, each void applied
+   * or held. Returns the outcome of every sale (a retry workflow starts for those in `error`).
+   */
+  async recordBatch(messages: TransactionMessage[]): Promise<Result<{ sales: CalculationOutcome[] }>> {
+    return attempt(() => {
+      const sales = this.ctx.storage.transactionSync(() => {
+        const now = Date.now();
+        const outcomes: CalculationOutcome[] = [];
+        for (const message of messages) {
+          if (message.type === "transaction.completed") outcomes.push(this.saleOf(message, now));
+          else this.voidOf(message, now);
+        }
+        return outcomes;
       });
       this.changed();
-      return outcomeOf(this.calculation(message.transactionId)!, false);
+      return { sales };
     });
+  }
+
+  /** Inside a transaction. */
+  private saleOf(message: TransactionCompleted, now: number): CalculationOutcome {
+    const existing = this.calculation(message.transactionId);
+    if (existing) return outcomeOf(existing, true);
+    this.insertCalculation(message, now, null);
+    const result = this.calculate(message, now);
+    return { transactionId: message.transactionId, round: 0, duplicate: false, ...result };
   }
 
   /**
@@ -323,7 +348,7 @@ export class CommissionLedger extends DurableObject<Env> {
    * Prices a pending calculation, inside a transaction. Per item: commission = round(price × rate),
    * base = round(price × base rate); the parts of the whole add up exactly by construction.
    */
-  private calculate(message: TransactionCompleted, now: number) {
+  private calculate(message: TransactionCompleted, now: number): { status: CalculationStatus; errorCode: string | null; error: string | null } {
     const txId = message.transactionId;
     try {
       const rates = this.rates();
@@ -376,6 +401,7 @@ export class CommissionLedger extends DurableObject<Env> {
         this.reverse(txId, held.reason, now);
         this.sql.run("DELETE FROM held_voids WHERE tx_id = ?", txId);
       }
+      return { status: "completed", errorCode: null, error: null };
     } catch (error) {
       if (!(error instanceof CalculationProblem)) throw error;
       this.sql.run(
@@ -386,6 +412,7 @@ export class CommissionLedger extends DurableObject<Env> {
         txId,
       );
       this.sql.run("UPDATE ledger_meta SET error_count = error_count + 1 WHERE id = 1");
+      return { status: "error", errorCode: error.code, error: error.message };
     }
   }
 
@@ -395,23 +422,28 @@ export class CommissionLedger extends DurableObject<Env> {
    */
   async recordVoid(message: TransactionVoided): Promise<Result<{ applied: boolean; held: boolean }>> {
     return attempt(() => {
-      const calc = this.calculation(message.transactionId);
-      const now = Date.now();
-      if (calc?.status === "completed") {
-        if (calc.voided_at !== null) return { applied: false, held: false };
-        this.ctx.storage.transactionSync(() => this.reverse(message.transactionId, message.reason, now));
-        this.changed();
-        return { applied: true, held: false };
-      }
-      const inserted = this.sql.run(
-        "INSERT OR IGNORE INTO held_voids (tx_id, reason, occurred_at, received_at) VALUES (?, ?, ?, ?)",
-        message.transactionId,
-        message.reason,
-        message.occurredAt,
-        now,
-      );
-      return { applied: false, held: inserted > 0 };
+      const outcome = this.ctx.storage.transactionSync(() => this.voidOf(message, Date.now()));
+      if (outcome.applied) this.changed();
+      return outcome;
     });
+  }
+
+  /** Inside a transaction. */
+  private voidOf(message: TransactionVoided, now: number): { applied: boolean; held: boolean } {
+    const calc = this.calculation(message.transactionId);
+    if (calc?.status === "completed") {
+      if (calc.voided_at !== null) return { applied: false, held: false };
+      this.reverse(message.transactionId, message.reason, now);
+      return { applied: true, held: false };
+    }
+    const inserted = this.sql.run(
+      "INSERT OR IGNORE INTO held_voids (tx_id, reason, occurred_at, received_at) VALUES (?, ?, ?, ?)",
+      message.transactionId,
+      message.reason,
+      message.occurredAt,
+      now,
+    );
+    return { applied: false, held: inserted > 0 };
   }
 
   /** The exact negation of what the transaction's entries add up to, per consignor. In a transaction. */
@@ -727,14 +759,26 @@ export class CommissionLedger extends DurableObject<Env> {
 
   // ---------------------------------------------------------------- helpers
 
+  /** Rates and consignors are read on every calculation and change rarely: kept in memory, dropped on change. */
+  private ratesCache: RateTable | null | undefined;
+  private readonly consignorCache = new Map<string, ConsignorRecord | null>();
+
   private rates(): RateTable | null {
-    const row = this.sql.one<RatesRow>("SELECT * FROM rates WHERE id = 1");
-    return row ? { base: row.base, volunteerBonus: row.volunteer_bonus, superBonus: row.super_bonus } : null;
+    if (this.ratesCache === undefined) {
+      const row = this.sql.one<RatesRow>("SELECT * FROM rates WHERE id = 1");
+      this.ratesCache = row ? { base: row.base, volunteerBonus: row.volunteer_bonus, superBonus: row.super_bonus } : null;
+    }
+    return this.ratesCache;
   }
 
   private consignor(id: string): ConsignorRecord | null {
-    const row = this.sql.one<ConsignorRow>("SELECT * FROM consignors WHERE id = ?", id);
-    return row ? { id: row.id, name: row.name, tier: row.tier, updatedAt: row.updated_at } : null;
+    let cached = this.consignorCache.get(id);
+    if (cached === undefined) {
+      const row = this.sql.one<ConsignorRow>("SELECT * FROM consignors WHERE id = ?", id);
+      cached = row ? { id: row.id, name: row.name, tier: row.tier, updatedAt: row.updated_at } : null;
+      this.consignorCache.set(id, cached);
+    }
+    return cached;
   }
 
   private calculation(txId: string): CalculationRow | null {

@@ -13,7 +13,7 @@ import type {
   SessionStatus,
 } from "../schemas/domain";
 import { systemActor } from "../schemas/domain";
-import type { TransactionCompleted, TransactionVoided } from "../schemas/messages";
+import type { TransactionCompleted, TransactionMessage, TransactionVoided } from "../schemas/messages";
 
 /** Items locked per SQL transaction when a session starts (keeps each commit short). */
 const LOCK_CHUNK = 5_000;
@@ -373,38 +373,49 @@ export class Inventory extends DurableObject<Env> {
    * order (a resale before the void of the sale before it): the outcome is the same.
    */
   async applySale(message: TransactionCompleted): Promise<Result<SaleOutcome>> {
-    return attempt(() => {
-      const actor = systemActor("system:transactions-consumer");
-      const anomalies: SaleOutcome["anomalies"] = [];
-      let applied = false;
-      this.ctx.storage.transactionSync(() => {
-        const now = Date.now();
-        for (const item of message.items) {
-          const outcome = this.recordSale(item.itemId, message.transactionId, message.sessionId, message.occurredAt, actor, now);
-          applied ||= outcome.changed;
-          if (outcome.anomaly) anomalies.push(outcome.anomaly);
-        }
-      });
-      return { applied, anomalies };
-    });
+    return attempt(() => this.ctx.storage.transactionSync(() => this.saleOf(message, Date.now())));
   }
 
   /** Records a void: the items it had sold are locked again unless another sale of them stands. */
   async applyVoid(message: TransactionVoided): Promise<Result<{ applied: boolean }>> {
-    return attempt(() => {
-      const actor = systemActor("system:transactions-consumer");
-      let applied = false;
+    return attempt(() => this.ctx.storage.transactionSync(() => this.voidOf(message, Date.now())));
+  }
+
+  /** A batch from the queue, in one SQL transaction. Order within it does not matter. */
+  async applyBatch(messages: TransactionMessage[]): Promise<Result<{ anomalies: SaleOutcome["anomalies"] }>> {
+    return attempt(() =>
       this.ctx.storage.transactionSync(() => {
         const now = Date.now();
-        if (this.sql.run("INSERT OR IGNORE INTO voided (tx_id, at) VALUES (?, ?)", message.transactionId, now) === 0) return;
-        applied = true;
-        for (const item of message.items) {
-          const row = this.itemRow(item.itemId);
-          if (row) this.resolve(row, actor, now);
+        const anomalies: SaleOutcome["anomalies"] = [];
+        for (const message of messages) {
+          if (message.type === "transaction.completed") anomalies.push(...this.saleOf(message, now).anomalies);
+          else this.voidOf(message, now);
         }
-      });
-      return { applied };
-    });
+        return { anomalies };
+      }),
+    );
+  }
+
+  private saleOf(message: TransactionCompleted, now: number): SaleOutcome {
+    const actor = systemActor("system:transactions-consumer");
+    const anomalies: SaleOutcome["anomalies"] = [];
+    let applied = false;
+    for (const item of message.items) {
+      const outcome = this.recordSale(item.itemId, message.transactionId, message.sessionId, message.occurredAt, actor, now);
+      applied ||= outcome.changed;
+      if (outcome.anomaly) anomalies.push(outcome.anomaly);
+    }
+    return { applied, anomalies };
+  }
+
+  private voidOf(message: TransactionVoided, now: number): { applied: boolean } {
+    const actor = systemActor("system:transactions-consumer");
+    if (this.sql.run("INSERT OR IGNORE INTO voided (tx_id, at) VALUES (?, ?)", message.transactionId, now) === 0) return { applied: false };
+    for (const item of message.items) {
+      const row = this.itemRow(item.itemId);
+      if (row) this.resolve(row, actor, now);
+    }
+    return { applied: true };
   }
 
   /** Inside a transaction. */
@@ -422,6 +433,11 @@ export class Inventory extends DurableObject<Env> {
       occurredAt,
     );
     if (inserted === 0) return { changed: false, anomaly: null };
+    // The common case: a locked item (no sale of it stands) sold by a transaction not voided.
+    if (row.status === "locked" && !this.sql.one("SELECT 1 AS x FROM voided WHERE tx_id = ?", txId)) {
+      this.markSold(row, txId, sessionId, actor, now);
+      return { changed: true, anomaly: null };
+    }
     return { changed: true, anomaly: this.resolve(row, actor, now) };
   }
 
@@ -451,23 +467,26 @@ export class Inventory extends DurableObject<Env> {
       audit(this.sql, actor, now, { entity: "item", entityId: row.id, action: "sell-refused", before: { status: row.status }, after: { transactionId: winner.tx_id } });
       return { itemId: row.id, status: row.status, soldTransactionId: null };
     }
-    if (row.status !== "sold" || row.sold_tx_id !== winner.tx_id) {
-      this.sql.run(
-        "UPDATE items SET status = 'sold', sold_tx_id = ?, sold_session_id = ?, last_modified = ?, version = version + 1 WHERE id = ?",
-        winner.tx_id,
-        winner.session_id,
-        now,
-        row.id,
-      );
-      audit(this.sql, actor, now, {
-        entity: "item",
-        entityId: row.id,
-        action: "sell",
-        before: { status: row.status, transactionId: row.sold_tx_id },
-        after: { status: "sold", transactionId: winner.tx_id, sessionId: winner.session_id },
-      });
-    }
+    if (row.status !== "sold" || row.sold_tx_id !== winner.tx_id) this.markSold(row, winner.tx_id, winner.session_id, actor, now);
     return standing.length > 1 ? { itemId: row.id, status: "sold", soldTransactionId: standing[1]!.tx_id } : null;
+  }
+
+  /** → sold by `txId`, audited. Inside a transaction. */
+  private markSold(row: ItemRow, txId: string, sessionId: string, actor: Actor, now: number) {
+    this.sql.run(
+      "UPDATE items SET status = 'sold', sold_tx_id = ?, sold_session_id = ?, last_modified = ?, version = version + 1 WHERE id = ?",
+      txId,
+      sessionId,
+      now,
+      row.id,
+    );
+    audit(this.sql, actor, now, {
+      entity: "item",
+      entityId: row.id,
+      action: "sell",
+      before: { status: row.status, transactionId: row.sold_tx_id },
+      after: { status: "sold", transactionId: txId, sessionId },
+    });
   }
 
   /** Counts of items by status (for summaries and tests). */

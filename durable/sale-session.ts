@@ -427,14 +427,28 @@ export class SaleSession extends DurableObject<Env> {
       this.requireActive(s);
       const now = Date.now();
       const holdId = input.holdId ?? null;
+      // Built here as they are written, so nothing needs reading back.
+      const lines: TransactionItemRow[] = [];
+      const tx: TransactionRow = {
+        id: input.id,
+        register_id: input.registerId,
+        shopper_code: input.shopperCode,
+        hold_id: holdId,
+        status: "completed",
+        total: 0,
+        commission_total: 0,
+        created_at: now,
+        voided_at: null,
+        void_reason: null,
+      };
+      let holdConsumed = false;
       this.ctx.storage.transactionSync(() => {
         const { rows } = this.claim(input.items, holdId, input.registerId, now);
-        let total = 0;
-        let commissionTotal = 0;
         rows.forEach((item, position) => {
           const commission = commissionOf(item.price, item.commission_rate);
-          total += item.price;
-          commissionTotal += commission;
+          tx.total += item.price;
+          tx.commission_total += commission;
+          lines.push({ item_id: item.id, consignor_id: item.consignor_id, title: item.title, price: item.price, commission_rate: item.commission_rate, commission });
           this.sql.run(
             "UPDATE items SET status = 'sold', tx_id = ?, sold_at = ?, hold_id = NULL, hold_register = NULL, hold_expires_at = NULL WHERE id = ?",
             input.id,
@@ -462,30 +476,41 @@ export class SaleSession extends DurableObject<Env> {
           input.registerId,
           input.shopperCode,
           holdId,
-          total,
-          commissionTotal,
-          rows.length,
+          tx.total,
+          tx.commission_total,
+          lines.length,
           now,
           actor.keyId,
         );
         this.sql.run(
           `UPDATE session SET total_sales = total_sales + ?, total_commissions = total_commissions + ?,
              sold_count = sold_count + ?, tx_count = tx_count + 1, last_tx_at = ? WHERE id = 1`,
-          total,
-          commissionTotal,
-          rows.length,
+          tx.total,
+          tx.commission_total,
+          lines.length,
           now,
         );
         // The cart's hold is used up: whatever it still keeps pending goes back on the floor.
         if (holdId && this.sql.one("SELECT 1 AS x FROM holds WHERE id = ? AND status = 'active'", holdId)) {
           this.endHold(holdId, "consumed", actor, now);
+          holdConsumed = true;
         }
-        this.enqueue(this.completedMessage(this.sql.one<TransactionRow>("SELECT * FROM transactions WHERE id = ?", input.id)!), now);
+        this.enqueue(this.completedMessage(tx, lines), now);
       });
-      this.reload();
+      // The counters moved exactly as the UPDATE moved them; a consumed hold changed more, so read.
+      if (holdConsumed) this.reload();
+      else {
+        this.row = {
+          ...s,
+          total_sales: s.total_sales + tx.total,
+          total_commissions: s.total_commissions + tx.commission_total,
+          sold_count: s.sold_count + lines.length,
+          tx_count: s.tx_count + 1,
+          last_tx_at: now,
+        };
+      }
       this.afterEnqueue(now);
-      const stored = this.sql.one<TransactionRow>("SELECT * FROM transactions WHERE id = ?", input.id)!;
-      return { value: this.transactionView(stored, this.transactionItems(input.id)), replayed: false };
+      return { value: this.transactionView(tx, lines), replayed: false };
     });
   }
 
@@ -569,7 +594,7 @@ export class SaleSession extends DurableObject<Env> {
           items.length,
         );
         audit(this.sql, actor, now, { entity: "transaction", entityId: txId, action: "void", before: { status: "completed" }, after: { status: "voided", reason } });
-        this.enqueue(this.voidedMessage(this.sql.one<TransactionRow>("SELECT * FROM transactions WHERE id = ?", txId)!), now);
+        this.enqueue(this.voidedMessage({ ...tx, status: "voided", voided_at: now, void_reason: reason }, items), now);
       });
       this.reload();
       this.afterEnqueue(now);
@@ -617,12 +642,13 @@ export class SaleSession extends DurableObject<Env> {
         for (const request of requests) {
           const tx = this.sql.one<TransactionRow>("SELECT * FROM transactions WHERE id = ?", request.id);
           if (!tx) continue;
+          const items = this.transactionItems(tx.id);
           if (request.completed) {
-            this.enqueue(this.completedMessage(tx), now);
+            this.enqueue(this.completedMessage(tx, items), now);
             completed++;
           }
           if (request.voided && tx.status === "voided") {
-            this.enqueue(this.voidedMessage(tx), now);
+            this.enqueue(this.voidedMessage(tx, items), now);
             voided++;
           }
         }
@@ -699,11 +725,11 @@ export class SaleSession extends DurableObject<Env> {
 
   // ---------------------------------------------------------------- outbox and alarm
 
-  private messageItems(txId: string): MessageItem[] {
-    return this.transactionItems(txId).map((i) => ({ itemId: i.item_id, consignorId: i.consignor_id, price: i.price, commissionRate: i.commission_rate }));
+  private messageItems(items: TransactionItemRow[]): MessageItem[] {
+    return items.map((i) => ({ itemId: i.item_id, consignorId: i.consignor_id, price: i.price, commissionRate: i.commission_rate }));
   }
 
-  private completedMessage(tx: TransactionRow): TransactionCompleted {
+  private completedMessage(tx: TransactionRow, items: TransactionItemRow[]): TransactionCompleted {
     const s = this.session();
     return {
       v: 1,
@@ -713,13 +739,13 @@ export class SaleSession extends DurableObject<Env> {
       transactionId: tx.id,
       registerId: tx.register_id,
       occurredAt: tx.created_at,
-      items: this.messageItems(tx.id),
+      items: this.messageItems(items),
       total: tx.total,
       commissionTotal: tx.commission_total,
     };
   }
 
-  private voidedMessage(tx: TransactionRow): TransactionVoided {
+  private voidedMessage(tx: TransactionRow, items: TransactionItemRow[]): TransactionVoided {
     const s = this.session();
     return {
       v: 1,
@@ -729,7 +755,7 @@ export class SaleSession extends DurableObject<Env> {
       transactionId: tx.id,
       registerId: tx.register_id,
       occurredAt: tx.voided_at ?? tx.created_at,
-      items: this.messageItems(tx.id),
+      items: this.messageItems(items),
       reason: tx.void_reason ?? "",
     };
   }

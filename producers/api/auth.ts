@@ -17,27 +17,27 @@ const KEY_CACHE_MAX = 10_000;
 const keyCache = new Map<string, { actor: Actor; until: number }>();
 
 export function forgetKey(keyId: string) {
-  for (const [hash, entry] of keyCache) if (entry.actor.keyId === keyId) keyCache.delete(hash);
+  for (const [key, entry] of keyCache) if (entry.actor.keyId === keyId) keyCache.delete(key);
 }
 
 type KeyRow = { id: string; role: "register" | "consignor"; event_id: string; consignor_id: string | null };
 
 async function lookup(env: Env, presented: string): Promise<Actor | null> {
   if (env.ADMIN_API_KEY && safeEqual(presented, env.ADMIN_API_KEY)) return { keyId: BOOTSTRAP_ADMIN_KEY_ID, role: "admin" };
-  const hash = await sha256Hex(presented);
   const now = Date.now();
-  const cached = keyCache.get(hash);
+  // Keyed by the key as presented (it lives only in this isolate's memory), so a hit costs no hash.
+  const cached = keyCache.get(presented);
   if (cached && cached.until > now) return cached.actor;
   const row = await env.DB.prepare("SELECT id, role, event_id, consignor_id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL")
-    .bind(hash)
+    .bind(await sha256Hex(presented))
     .first<KeyRow>();
   if (!row) {
-    keyCache.delete(hash);
+    keyCache.delete(presented);
     return null;
   }
   const actor: Actor = { keyId: row.id, role: row.role, eventId: row.event_id, ...(row.consignor_id ? { consignorId: row.consignor_id } : {}) };
   if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
-  keyCache.set(hash, { actor, until: now + KEY_CACHE_MS });
+  keyCache.set(presented, { actor, until: now + KEY_CACHE_MS });
   return actor;
 }
 

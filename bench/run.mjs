@@ -1,0 +1,424 @@
+// `npm run bench`: starts its own `wrangler dev` servers on loopback, seeds events through the
+// API, and measures, in one run on one machine, the figures of DESIGN §8 as ratios against a
+// baseline measured alongside. Writes bench/results.json. Bounded in time; stops what it started.
+import { execFileSync, spawn } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { cpus, platform, release, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+
+const HOST = "127.0.0.1";
+const MAIN_PORT = 8797;
+const BARE_PORT = 8798;
+const DEADLINE_MS = 15 * 60_000;
+const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 6_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const REGISTERS = 20;
+const LARGE_ITEMS = Number(process.env.BENCH_LARGE_ITEMS ?? 100_000);
+const SMALL_ITEMS = 1_000;
+const LATENCY_CHECKOUTS = 200;
+const LATENCY_CONCURRENCY = 4;
+const PIPELINE_RATE = 25;
+const PIPELINE_SECONDS = 8;
+const DRAIN_TRANSACTIONS = 10_000;
+const ARCHIVE_TRANSACTIONS = 20_000;
+const BATCH_TIMEOUT_MS = 1_000; // wrangler.toml: max_batch_timeout = 1
+
+const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
+const servers = [];
+const started = performance.now();
+const log = (...args) => console.log(`[${((performance.now() - started) / 1000).toFixed(1)}s]`, ...args);
+
+// ------------------------------------------------------------------ servers
+
+function portFree(port) {
+  return new Promise((resolve) => {
+    const req = http.get({ host: HOST, port, path: "/health", timeout: 500 }, (res) => {
+      res.resume();
+      resolve(false);
+    });
+    req.on("error", () => resolve(true));
+    req.on("timeout", () => {
+      req.destroy();
+      resolve(false);
+    });
+  });
+}
+
+async function startServer(name, args, port, cwd = process.cwd()) {
+  if (!(await portFree(port))) throw new Error(`port ${port} is taken: a leftover server would answer this benchmark`);
+  const child = spawn("npx", ["wrangler", "dev", "--ip", HOST, "--port", String(port), ...args], { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  servers.push({ name, child, port });
+  const until = Date.now() + 120_000;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`${name} exited early:\n${output}`);
+    try {
+      const res = await request("GET", port, "/health");
+      if (res.status === 200 || res.status === 405) return child;
+    } catch {}
+    await sleep(300);
+  }
+  throw new Error(`${name} did not answer within 2 minutes:\n${output}`);
+}
+
+async function stopServers() {
+  for (const { child, port } of servers.splice(0)) {
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {}
+    for (let i = 0; i < 50 && !(await portFree(port)); i++) await sleep(200);
+  }
+}
+
+/** Resident memory (KiB) of every process in a server's process group (wrangler, workerd). */
+function groupRssKiB(child) {
+  try {
+    const out = execFileSync("ps", ["-o", "rss=", "-g", String(child.pid)], { encoding: "utf8" });
+    return out.split("\n").reduce((n, line) => n + (Number(line.trim()) || 0), 0);
+  } catch {
+    return 0;
+  }
+}
+
+// ------------------------------------------------------------------ http
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function request(method, port, path, { body, key } = {}) {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
+    const headers = { "Content-Type": "application/json" };
+    if (key) headers.Authorization = `Bearer ${key}`;
+    if (payload !== undefined) headers["Content-Length"] = Buffer.byteLength(payload);
+    const t0 = performance.now();
+    const req = http.request({ host: HOST, port, path, method, headers, agent, timeout: 60_000 }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        let json = null;
+        try {
+          json = text ? JSON.parse(text) : null;
+        } catch {}
+        resolve({ status: res.statusCode, body: json, ms: performance.now() - t0 });
+      });
+    });
+    req.on("error", reject);
+    req.on("timeout", () => req.destroy(new Error(`timeout: ${method} ${path}`)));
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
+let adminKey = "";
+const api = (method, path, body, key = adminKey) => request(method, MAIN_PORT, path, { body, key });
+async function must(method, path, body, expected, key) {
+  const res = await api(method, path, body, key);
+  if (!expected.includes(res.status)) throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+// ------------------------------------------------------------------ measuring
+
+function stats(latencies, elapsedMs, errors) {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
+  return { requests: sorted.length, errors, rps: (sorted.length / elapsedMs) * 1000, p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+}
+
+/** `concurrency` loops each sending one request after another until `until()` says stop. */
+async function load(concurrency, send, until) {
+  const latencies = [];
+  let errors = 0;
+  const firstErrors = [];
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      for (let i = 0; !until(latencies.length + errors); i++) {
+        const res = await send(worker, i);
+        if (res.ok) latencies.push(res.ms);
+        else {
+          errors++;
+          if (firstErrors.length < 3) firstErrors.push(res.detail);
+        }
+      }
+    }),
+  );
+  const result = stats(latencies, performance.now() - t0, errors);
+  if (firstErrors.length) result.firstErrors = firstErrors;
+  return result;
+}
+
+const forMs = (ms) => {
+  const end = performance.now() + ms;
+  return () => performance.now() >= end;
+};
+const forCount = (n) => (done) => done >= n;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const summarize = (rounds) => ({ rps: median(rounds.map((r) => r.rps)), p50: median(rounds.map((r) => r.p50)), p99: median(rounds.map((r) => r.p99)), errors: rounds.reduce((n, r) => n + r.errors, 0), rounds });
+const fmt = (r) => `${r.rps.toFixed(0).padStart(6)} req/s   p50 ${r.p50.toFixed(1).padStart(6)} ms   p99 ${r.p99.toFixed(1).padStart(6)} ms   errors ${r.errors}`;
+
+// ------------------------------------------------------------------ seeding
+
+const itemId = (prefix, i) => `${prefix}${String(i).padStart(6, "0")}`;
+let txCounter = 0;
+const uuid = () => `00000000-0000-4000-8000-${String(++txCounter).padStart(12, "0")}`;
+
+async function seedEvent(eventId, items) {
+  await must("POST", "/v1/events", { id: eventId, name: `Bench ${eventId}` }, [201, 200]);
+  await must("PUT", `/v1/events/${eventId}/rates`, { base: 6000, volunteerBonus: 1000, superBonus: 1500 }, [200]);
+  for (const [id, tier] of [["c1", "standard"], ["c2", "volunteer"], ["c3", "super"]]) {
+    await must("PUT", `/v1/events/${eventId}/consignors/${id}`, { name: id, tier }, [200, 201]);
+  }
+  for (let i = 0; i < items; i += 5_000) {
+    const chunk = [];
+    for (let j = i; j < Math.min(items, i + 5_000); j++) {
+      chunk.push({ id: itemId("T", j), consignorId: `c${(j % 3) + 1}`, title: `Item ${j}`, category: "clothing", size: "4T", price: 100 + (j % 4_900) });
+    }
+    await must("PUT", `/v1/events/${eventId}/items`, { items: chunk }, [200]);
+  }
+  const registerKey = (await must("POST", `/v1/events/${eventId}/api-keys`, { role: "register", label: "bench" }, [201])).key;
+  await must("POST", `/v1/events/${eventId}/sessions`, { id: "s1", name: "Main sale", startTime: 0, endTime: 1 }, [201, 200]);
+  await must("POST", `/v1/events/${eventId}/sessions/s1/start`, undefined, [200]);
+  return { eventId, registerKey, next: 0, items };
+}
+
+/** A checkout of the next unsold item of the event's session (1 item per checkout). */
+function checkout(event, registerId) {
+  const id = uuid();
+  const item = itemId("T", event.next++);
+  if (event.next > event.items) return Promise.resolve({ ok: false, detail: "ran out of items" });
+  return api("POST", `/v1/events/${event.eventId}/sessions/s1/transactions`, { id, registerId, shopperCode: "S-1", items: [item] }, event.registerKey).then((res) => ({
+    ok: res.status === 201,
+    ms: res.ms,
+    id,
+    detail: `${res.status} ${JSON.stringify(res.body)?.slice(0, 200)}`,
+  }));
+}
+
+// ------------------------------------------------------------------ the run
+
+async function main() {
+  const timer = setTimeout(async () => {
+    console.error(`benchmark exceeded ${DEADLINE_MS / 60_000} minutes; stopping`);
+    await stopServers();
+    process.exit(2);
+  }, DEADLINE_MS);
+  if (!existsSync(".dev.vars")) copyFileSync(".dev.vars.example", ".dev.vars");
+  adminKey = /^ADMIN_API_KEY=(.*)$/m.exec(readFileSync(".dev.vars", "utf8"))?.[1]?.trim() ?? "";
+  if (!adminKey) throw new Error(".dev.vars has no ADMIN_API_KEY");
+
+  const state = mkdtempSync(join(tmpdir(), "consignment-bench-"));
+  const results = { date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, os: `${platform()} ${release()}` } };
+  try {
+    log("applying D1 migrations to a fresh local state");
+    execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", join(state, "main")], { env, stdio: "ignore" });
+    log("starting the API and the bare baseline");
+    const main = await startServer("api", ["--persist-to", join(state, "main")], MAIN_PORT);
+    await startServer("bare", ["--persist-to", join(state, "bare")], BARE_PORT, join(process.cwd(), "bench", "bare"));
+
+    log(`seeding a ${LARGE_ITEMS.toLocaleString()}-item and a ${SMALL_ITEMS.toLocaleString()}-item session`);
+    const large = await seedEvent("bench-large", LARGE_ITEMS);
+    const small = await seedEvent("bench-small", SMALL_ITEMS);
+
+    // (a) vs (b): interleaved rounds, warm-up first.
+    const bare = (worker, i) => request("POST", BARE_PORT, "/", { body: JSON.stringify({ register: worker, n: i }) }).then((res) => ({ ok: res.status === 201, ms: res.ms, detail: String(res.status) }));
+    const sell = (worker) => checkout(large, `reg-${worker}`);
+    log("warming up");
+    await load(REGISTERS, bare, forMs(2_000));
+    await load(REGISTERS, sell, forMs(2_000));
+    const bareRounds = [];
+    const checkoutRounds = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      bareRounds.push(await load(REGISTERS, bare, forMs(ROUND_MS)));
+      checkoutRounds.push(await load(REGISTERS, sell, forMs(ROUND_MS)));
+      log(`round ${round + 1}: bare ${bareRounds.at(-1).rps.toFixed(0)} req/s, checkout ${checkoutRounds.at(-1).rps.toFixed(0)} req/s`);
+    }
+    const a = summarize(bareRounds);
+    const b = summarize(checkoutRounds);
+
+    if (process.env.BENCH_ONLY === "throughput") {
+      console.log(`bare ${fmt(a)}\ncheckout ${fmt(b)}\nb/a = ${(b.rps / a.rps).toFixed(2)}`);
+      clearTimeout(timer);
+      return 0;
+    }
+
+    // (c) latency in a 100,000-item vs a 1,000-item session, alternating rounds.
+    const smallRounds = [];
+    const largeRounds = [];
+    const perRound = Math.floor(LATENCY_CHECKOUTS);
+    for (let round = 0; round < ROUNDS; round++) {
+      smallRounds.push(await load(LATENCY_CONCURRENCY, (w) => checkout(small, `reg-${w}`), forCount(perRound)));
+      largeRounds.push(await load(LATENCY_CONCURRENCY, (w) => checkout(large, `reg-${w}`), forCount(perRound)));
+    }
+    const c1k = summarize(smallRounds);
+    const c100k = summarize(largeRounds);
+
+    // Pipeline: checkout committed → calculation completed, at a steady rate.
+    log(`pipeline latency at ${PIPELINE_RATE} checkouts/s for ${PIPELINE_SECONDS} s`);
+    const steady = [];
+    for (let i = 0; i < PIPELINE_RATE * PIPELINE_SECONDS; i++) {
+      steady.push(checkout(large, "reg-steady"));
+      await sleep(1000 / PIPELINE_RATE);
+    }
+    const steadyIds = (await Promise.all(steady)).filter((r) => r.ok).map((r) => r.id);
+    const pipeline = [];
+    for (const id of steadyIds) {
+      for (let tries = 0; tries < 100; tries++) {
+        const calc = await api("GET", `/v1/events/${large.eventId}/commissions/calculations/${id}`);
+        if (calc.status === 200 && calc.body.status === "completed") {
+          pipeline.push(calc.body.completedAt - calc.body.occurredAt);
+          break;
+        }
+        await sleep(100);
+      }
+    }
+    const pipe = stats(pipeline, 1, steadyIds.length - pipeline.length);
+
+    // Drain: 10,000 transactions as fast as 20 registers can post them; how fast the ledger keeps up.
+    log(`draining ${DRAIN_TRANSACTIONS.toLocaleString()} transactions`);
+    const before = (await must("GET", `/v1/events/${large.eventId}/commissions`, undefined, [200])).metadata.totalCalculations;
+    const timeline = [];
+    let producing = true;
+    const t0 = performance.now();
+    const watcher = (async () => {
+      for (;;) {
+        const s = await api("GET", `/v1/events/${large.eventId}/commissions`);
+        const done = s.body.metadata.totalCalculations - before;
+        timeline.push({ t: performance.now() - t0, done, producing });
+        if (done >= DRAIN_TRANSACTIONS || performance.now() - t0 > 180_000) return;
+        await sleep(250);
+      }
+    })();
+    const produced = await load(REGISTERS, (w) => checkout(large, `reg-${w}`), forCount(DRAIN_TRANSACTIONS));
+    producing = false;
+    const producedAt = performance.now() - t0;
+    await watcher;
+    const last = timeline.at(-1);
+    const backlogPeak = Math.max(...timeline.map((p) => Math.round((p.producing ? Math.min(DRAIN_TRANSACTIONS, (p.t / producedAt) * DRAIN_TRANSACTIONS) : DRAIN_TRANSACTIONS) - p.done)));
+    const drain = {
+      transactions: DRAIN_TRANSACTIONS,
+      producedPerSecond: produced.rps,
+      produceErrors: produced.errors,
+      completed: last.done,
+      seconds: last.t / 1000,
+      drainPerSecond: (last.done / last.t) * 1000,
+      backlogPeakEstimate: backlogPeak,
+    };
+
+    // Archive: top the large session up to 20,000 transactions, end both sessions, archive them.
+    const soFar = large.next;
+    if (soFar < ARCHIVE_TRANSACTIONS) await load(REGISTERS, (w) => checkout(large, `reg-${w}`), forCount(ARCHIVE_TRANSACTIONS - soFar));
+    await sleep(BATCH_TIMEOUT_MS * 3);
+    const archive = {};
+    for (const [label, event] of [["small", small], ["large", large]]) {
+      await must("POST", `/v1/events/${event.eventId}/sessions/s1/complete`, undefined, [200]);
+      const summary = await must("GET", `/v1/events/${event.eventId}/sessions/s1`, undefined, [200]);
+      log(`archiving the ${label} session (${summary.metadata.transactionCount.toLocaleString()} transactions)`);
+      const baseline = groupRssKiB(main);
+      let peak = baseline;
+      const tA = performance.now();
+      const { instanceId } = await must("POST", "/v1/archive", { force: true }, [201]);
+      let status;
+      for (;;) {
+        peak = Math.max(peak, groupRssKiB(main));
+        status = await must("GET", `/v1/archive/${instanceId}`, undefined, [200]);
+        if (status.status !== "running" && status.status !== "queued") break;
+        if (performance.now() - tA > 600_000) throw new Error("archive took over 10 minutes");
+        await sleep(200);
+      }
+      const seconds = (performance.now() - tA) / 1000;
+      if (status.status !== "complete") throw new Error(`archive ${instanceId} ended ${status.status}: ${JSON.stringify(status.error)}`);
+      const s = status.output.sessions.find((x) => x.eventId === event.eventId);
+      archive[label] = {
+        transactions: summary.metadata.transactionCount,
+        items: summary.metadata.itemCount,
+        rows: s.rows,
+        bytes: s.bytes,
+        seconds,
+        rowsPerSecond: s.rows / seconds,
+        mbPerSecond: s.bytes / 1e6 / seconds,
+        baselineRssMiB: baseline / 1024,
+        peakRssMiB: peak / 1024,
+        rssGrowthMiB: (peak - baseline) / 1024,
+      };
+    }
+
+    Object.assign(results, {
+      checkoutVsBare: b.rps / a.rps,
+      largeVsSmallSession: c100k.p50 / c1k.p50,
+      pipelineLatencyP95Ms: pipe.p95,
+      drainPerSecond: drain.drainPerSecond,
+      archiveRowsPerSecond: archive.large.rowsPerSecond,
+      archiveMBPerSecond: archive.large.mbPerSecond,
+      archivePeakRssMiB: archive.large.peakRssMiB,
+      archiveSeconds: archive.large.seconds,
+      targets: { checkoutVsBare: 0.7, largeVsSmallSession: 1.2, pipelineLatencyP95Ms: BATCH_TIMEOUT_MS + 1_000 },
+      raw: {
+        bare: a,
+        checkout: b,
+        session1k: c1k,
+        session100k: c100k,
+        pipeline: { ...pipe, rate: PIPELINE_RATE, seconds: PIPELINE_SECONDS, samples: pipeline.length },
+        drain,
+        archive,
+      },
+      method: {
+        checkout: `${REGISTERS} concurrent registers, 1 item per checkout, on one session of ${LARGE_ITEMS} items; ${ROUNDS} rounds of ${ROUND_MS / 1000} s alternating with the bare endpoint, medians reported`,
+        latency: `${LATENCY_CONCURRENCY} concurrent registers, ${perRound} checkouts per round, ${ROUNDS} alternating rounds per session size; ratio of p50`,
+        pipeline: `${PIPELINE_RATE} checkouts/s for ${PIPELINE_SECONDS} s; calculation completedAt − transaction occurredAt (both the runtime's clock)`,
+        drain: `${DRAIN_TRANSACTIONS} checkouts by ${REGISTERS} registers as fast as they go; drainPerSecond = calculations completed / time from the first checkout to the last calculation`,
+        archive: "POST /v1/archive {force:true} after completing the session; rows and bytes from the run's output; RSS summed over the wrangler dev process group",
+      },
+    });
+    for (const round of [...a.rounds, ...b.rounds, ...c1k.rounds, ...c100k.rounds]) delete round.firstErrors;
+    writeFileSync("bench/results.json", JSON.stringify(results, null, 2) + "\n");
+
+    const verdict = (ok) => (ok ? "PASS" : "MISS");
+    console.log("\nCheckout throughput (DESIGN §8)");
+    console.log(`  (a) bare DO, 1 SQLite insert   ${fmt(a)}`);
+    console.log(`  (b) checkout through the API   ${fmt(b)}`);
+    console.log(`  b/a = ${results.checkoutVsBare.toFixed(2)}  (target ≥ 0.70)  ${verdict(results.checkoutVsBare >= 0.7)}`);
+    console.log("Checkout latency by session size");
+    console.log(`  (c)   1,000 items              ${fmt(c1k)}`);
+    console.log(`  (c) 100,000 items              ${fmt(c100k)}`);
+    console.log(`  p50 ratio = ${results.largeVsSmallSession.toFixed(2)}  (target ≤ 1.20)  ${verdict(results.largeVsSmallSession <= 1.2)}`);
+    console.log("Commission pipeline");
+    console.log(`  checkout → calculation completed: p50 ${pipe.p50} ms, p95 ${pipe.p95} ms over ${pipeline.length} sales (target p95 ≤ ${BATCH_TIMEOUT_MS + 1000} ms)  ${verdict(pipe.p95 <= BATCH_TIMEOUT_MS + 1000)}`);
+    console.log(`  drain: ${drain.completed} calculations in ${drain.seconds.toFixed(1)} s = ${drain.drainPerSecond.toFixed(0)}/s (produced at ${drain.producedPerSecond.toFixed(0)}/s, backlog peak ≈ ${drain.backlogPeakEstimate})`);
+    console.log("Archive");
+    for (const [label, r] of Object.entries(archive)) {
+      console.log(`  ${label.padEnd(5)} ${r.items} items, ${r.transactions} tx: ${r.rows} rows in ${r.seconds.toFixed(1)} s = ${r.rowsPerSecond.toFixed(0)} rows/s, ${r.mbPerSecond.toFixed(2)} MB/s to R2, RSS ${r.baselineRssMiB.toFixed(0)} → ${r.peakRssMiB.toFixed(0)} MiB`);
+    }
+    const errors = a.errors + b.errors + c1k.errors + c100k.errors + drain.produceErrors;
+    if (errors > 0) console.log(`\n${errors} request(s) failed: first ones ${JSON.stringify([a, b, c1k, c100k].flatMap((r) => r.rounds?.flatMap((x) => x.firstErrors ?? []) ?? []).slice(0, 3))}`);
+    log("done; results in bench/results.json");
+    clearTimeout(timer);
+    return errors === 0 ? 0 : 1;
+  } finally {
+    await stopServers();
+    agent.destroy();
+    rmSync(state, { recursive: true, force: true });
+  }
+}
+
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, async () => {
+    await stopServers();
+    process.exit(130);
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  async (error) => {
+    console.error(error);
+    await stopServers();
+    process.exit(1);
+  },
+);
