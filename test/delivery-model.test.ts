@@ -16,8 +16,6 @@ const TIER_RATE: Record<string, number> = { c1: 6000, c2: 7000, c3: 7500 };
 /** Commission by a rounding written independently of lib/money (prices are positive). */
 const share = (price: number, rate: number) => Math.floor((price * rate + 5_000) / 10_000);
 
-type Step = { kind: "sell"; items: number[] } | { kind: "void"; tx: number };
-
 const history = fc.array(
   fc.oneof(
     { weight: 3, arbitrary: fc.record({ kind: fc.constant("sell" as const), items: fc.uniqueArray(fc.nat(ITEMS.length - 1), { minLength: 1, maxLength: 3 }) }) },
