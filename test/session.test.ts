@@ -396,3 +396,49 @@ describe("sessions one after another", () => {
     expect((await summary("nx2", "s2")).metadata.itemCount).toBe(2);
   });
 });
+
+describe("audit", () => {
+  it("records every state change of a session, its items, holds, transactions and inventory items with actor, time, before and after", async () => {
+    const { registerKey } = await seedEvent("aud", items3());
+    await createSession("aud", "s1");
+    const base = "/v1/events/aud/sessions/s1";
+    await call("POST", `${base}/holds`, { key: registerKey, body: { id: "h1", registerId: "reg-1", items: ["A1"] } });
+    const sale = await checkout("aud", "s1", registerKey, ["A1"], { holdId: "h1" });
+    await vi.waitFor(async () => expect(await itemStatus("aud", "A1")).toBe("sold"), { timeout: 5000, interval: 20 });
+    await call("POST", `${base}/transactions/${sale.body.id}/void`, { key: registerKey, body: { reason: "wrong" } });
+    await vi.waitFor(async () => expect(await itemStatus("aud", "A1")).toBe("locked"), { timeout: 5000, interval: 20 });
+    await call("POST", `${base}/complete`);
+    const registerKeyId = (await call("GET", "/v1/events/aud/api-keys")).body.keys[0].id;
+
+    type Row = { at: number; actor: string; entity: string; entity_id: string; action: string; before: string | null; after: string | null };
+    const trail = await runInDurableObject(sessionStub("aud", "s1"), (_i: SaleSession, state) =>
+      state.storage.sql.exec<Row>("SELECT at, actor, entity, entity_id, action, before, after FROM audit ORDER BY seq").toArray(),
+    );
+    const summary = trail.map((r) => [r.actor, r.entity, r.entity_id, r.action, r.before && JSON.parse(r.before).status, r.after && JSON.parse(r.after).status]);
+    expect(summary).toEqual([
+      ["admin:bootstrap", "session", "s1", "create", null, "initial"],
+      ["admin:bootstrap", "session", "s1", "start", "initial", "active"],
+      [registerKeyId, "item", "A1", "hold", "available", "pending"],
+      [registerKeyId, "hold", "h1", "create", null, "active"],
+      [registerKeyId, "item", "A1", "sell", "pending", "sold"],
+      [registerKeyId, "hold", "h1", "consumed", "active", "consumed"],
+      [registerKeyId, "item", "A1", "void", "sold", "available"],
+      [registerKeyId, "transaction", sale.body.id, "void", "completed", "voided"],
+      ["admin:bootstrap", "session", "s1", "complete", "active", "completed"],
+    ]);
+    for (const row of trail) expect(row.at).toBeGreaterThan(0);
+
+    const inventory = await runInDurableObject(env.INVENTORY.getByName("aud"), (_i, state) =>
+      state.storage.sql.exec<Row>("SELECT at, actor, entity, entity_id, action, before, after FROM audit WHERE entity = 'item' AND entity_id = 'A1' ORDER BY seq").toArray(),
+    );
+    const status = (json: string | null) => (json ? (JSON.parse(json) as { status?: string }).status ?? "data" : null);
+    expect(inventory.map((r) => [r.actor, r.action, status(r.before), status(r.after)])).toEqual([
+      ["admin:bootstrap", "create", null, "data"],
+      ["admin:bootstrap", "lock", "modifiable", "locked"],
+      ["system:transactions-consumer", "sell", "locked", "sold"],
+      ["system:transactions-consumer", "void", "sold", "locked"],
+    ]);
+    expect(JSON.parse(inventory[0]!.after!)).toMatchObject({ consignorId: "c1", price: 1000, title: "Item A1" });
+  });
+});
+
