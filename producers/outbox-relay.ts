@@ -23,12 +23,26 @@ export const queueSender =
 export class OutboxRelay {
   private running: Promise<number> | null = null;
   private rerun = false;
+  /**
+   * Messages this instance wrote, by outbox seq, so sending them needs no JSON parse. Used only
+   * when the row's body is the one written (a rolled-back insert can leave its seq to another).
+   */
+  private readonly written = new Map<number, { body: string; message: TransactionMessage }>();
 
   constructor(
     private readonly sql: Sql,
     /** Replaceable so a test can make the queue refuse; production uses `queueSender`. */
     public send: SendMessages,
+    /** How long a flush waits for more rows before sending, so busy registers share one send. */
+    private readonly gatherMs = 0,
   ) {}
+
+  /** Writes a message to the outbox (inside the caller's transaction). */
+  enqueue(message: TransactionMessage, now: number) {
+    const body = JSON.stringify(message);
+    const seq = this.sql.one<{ seq: number }>("INSERT INTO outbox (body, created_at) VALUES (?, ?) RETURNING seq", body, now)!.seq;
+    this.written.set(seq, { body, message });
+  }
 
   /** Sends everything pending; resolves with the number of messages sent. */
   flush(): Promise<number> {
@@ -48,6 +62,7 @@ export class OutboxRelay {
 
   private async drain(): Promise<number> {
     let sent = 0;
+    if (this.gatherMs > 0) await scheduler.wait(this.gatherMs);
     for (;;) {
       this.rerun = false;
       const rows = this.sql.all<{ seq: number; body: string }>(
@@ -62,11 +77,15 @@ export class OutboxRelay {
         bytes += row.body.length;
       }
       if (batch.length === 0) return sent;
-      const messages = batch.map((row) => JSON.parse(row.body) as TransactionMessage);
+      const messages = batch.map((row) => {
+        const cached = this.written.get(row.seq);
+        return cached?.body === row.body ? cached.message : (JSON.parse(row.body) as TransactionMessage);
+      });
       await pRetry(() => this.send(messages), { retries: 2, minTimeout: 50, maxTimeout: 200 });
       const last = batch[batch.length - 1]!.seq;
       // Rows are taken oldest first and no other flush runs, so every row up to `last` was sent.
       this.sql.run("DELETE FROM outbox WHERE seq <= ?", last);
+      for (const row of batch) this.written.delete(row.seq);
       sent += batch.length;
       if (batch.length === rows.length && rows.length < MAX_BATCH_MESSAGES && !this.rerun) return sent;
     }
