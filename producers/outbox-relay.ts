@@ -5,6 +5,8 @@ import type { TransactionMessage } from "../schemas/messages";
 /** Queue limits: 100 messages and 256 KB a batch; stay under both. */
 const MAX_BATCH_MESSAGES = 100;
 const MAX_BATCH_BYTES = 200_000;
+/** Unsent messages kept parsed in memory at most. */
+const MAX_CACHED = 5_000;
 
 export type SendMessages = (messages: TransactionMessage[]) => Promise<void>;
 
@@ -41,7 +43,8 @@ export class OutboxRelay {
   enqueue(message: TransactionMessage, now: number) {
     const body = JSON.stringify(message);
     const seq = this.sql.one<{ seq: number }>("INSERT INTO outbox (body, created_at) VALUES (?, ?) RETURNING seq", body, now)!.seq;
-    this.written.set(seq, { body, message });
+    // Bounded: during a long queue outage rows beyond this are parsed from storage when sent.
+    if (this.written.size < MAX_CACHED) this.written.set(seq, { body, message });
   }
 
   /** Sends everything pending; resolves with the number of messages sent. */
