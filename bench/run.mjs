@@ -280,35 +280,48 @@ async function main() {
     }
     const pipe = stats(pipeline, 1, steadyIds.length - pipeline.length);
 
-    // Drain: 10,000 transactions as fast as 20 registers can post them; how fast the ledger keeps up.
-    log(`draining ${DRAIN_TRANSACTIONS.toLocaleString()} transactions`);
+    // Drain: registers that were offline upload 10,000 queued sales at once (100 per call), far
+    // faster than the consumer calculates them; how fast does the backlog drain?
+    log(`draining a backlog of ${DRAIN_TRANSACTIONS.toLocaleString()} uploaded transactions`);
     const before = (await must("GET", `/v1/events/${large.eventId}/commissions`, undefined, [200])).metadata.totalCalculations;
     const timeline = [];
-    let producing = true;
+    let produced = 0;
     const t0 = performance.now();
     const watcher = (async () => {
       for (;;) {
         const s = await api("GET", `/v1/events/${large.eventId}/commissions`);
         const done = s.body.metadata.totalCalculations - before;
-        timeline.push({ t: performance.now() - t0, done, producing });
-        if (done >= DRAIN_TRANSACTIONS || performance.now() - t0 > 180_000) return;
-        await sleep(250);
+        timeline.push({ t: performance.now() - t0, done, produced });
+        if (done >= DRAIN_TRANSACTIONS || performance.now() - t0 > 300_000) return;
+        await sleep(200);
       }
     })();
-    const produced = await load(REGISTERS, (w) => checkout(large, `reg-${w}`), forCount(DRAIN_TRANSACTIONS));
-    producing = false;
+    let uploadErrors = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async (_, uploader) => {
+        while (produced < DRAIN_TRANSACTIONS) {
+          const count = Math.min(100, DRAIN_TRANSACTIONS - produced);
+          produced += count;
+          const transactions = Array.from({ length: count }, () => ({ id: uuid(), registerId: `offline-${uploader}`, shopperCode: "S-1", items: [itemId("T", large.next++)] }));
+          const res = await api("POST", `/v1/events/${large.eventId}/sessions/s1/transactions/batch`, { transactions }, large.registerKey);
+          uploadErrors += res.status === 200 ? res.body.results.filter((r) => r.status !== 201).length : count;
+        }
+      }),
+    );
     const producedAt = performance.now() - t0;
     await watcher;
     const last = timeline.at(-1);
-    const backlogPeak = Math.max(...timeline.map((p) => Math.round((p.producing ? Math.min(DRAIN_TRANSACTIONS, (p.t / producedAt) * DRAIN_TRANSACTIONS) : DRAIN_TRANSACTIONS) - p.done)));
+    const atProduced = timeline.filter((p) => p.t <= producedAt).at(-1) ?? { t: 0, done: 0 };
     const drain = {
       transactions: DRAIN_TRANSACTIONS,
-      producedPerSecond: produced.rps,
-      produceErrors: produced.errors,
+      uploadSeconds: producedAt / 1000,
+      uploadedPerSecond: (DRAIN_TRANSACTIONS / producedAt) * 1000,
+      produceErrors: uploadErrors,
       completed: last.done,
       seconds: last.t / 1000,
+      backlogAtUploadEnd: DRAIN_TRANSACTIONS - atProduced.done,
       drainPerSecond: (last.done / last.t) * 1000,
-      backlogPeakEstimate: backlogPeak,
+      backlogDrainPerSecond: ((last.done - atProduced.done) / (last.t - atProduced.t)) * 1000,
     };
 
     // Archive: top the large session up to 20,000 transactions, end both sessions, archive them.
@@ -372,7 +385,7 @@ async function main() {
         checkout: `${REGISTERS} concurrent registers, 1 item per checkout, on one session of ${LARGE_ITEMS} items; ${ROUNDS} rounds of ${ROUND_MS / 1000} s alternating with the bare endpoint, medians reported`,
         latency: `${LATENCY_CONCURRENCY} concurrent registers, ${perRound} checkouts per round, ${ROUNDS} alternating rounds per session size; ratio of p50`,
         pipeline: `${PIPELINE_RATE} checkouts/s for ${PIPELINE_SECONDS} s; calculation completedAt − transaction occurredAt (both the runtime's clock)`,
-        drain: `${DRAIN_TRANSACTIONS} checkouts by ${REGISTERS} registers as fast as they go; drainPerSecond = calculations completed / time from the first checkout to the last calculation`,
+        drain: `${DRAIN_TRANSACTIONS} transactions uploaded by 4 offline registers, 100 per call; drainPerSecond = calculations completed / time from the first upload to the last calculation; backlogDrainPerSecond = the same after the uploads ended`,
         archive: "POST /v1/archive {force:true} after completing the session; rows and bytes from the run's output; RSS summed over the wrangler dev process group",
       },
     });
@@ -390,7 +403,7 @@ async function main() {
     console.log(`  p50 ratio = ${results.largeVsSmallSession.toFixed(2)}  (target ≤ 1.20)  ${verdict(results.largeVsSmallSession <= 1.2)}`);
     console.log("Commission pipeline");
     console.log(`  checkout → calculation completed: p50 ${pipe.p50} ms, p95 ${pipe.p95} ms over ${pipeline.length} sales (target p95 ≤ ${BATCH_TIMEOUT_MS + 1000} ms)  ${verdict(pipe.p95 <= BATCH_TIMEOUT_MS + 1000)}`);
-    console.log(`  drain: ${drain.completed} calculations in ${drain.seconds.toFixed(1)} s = ${drain.drainPerSecond.toFixed(0)}/s (produced at ${drain.producedPerSecond.toFixed(0)}/s, backlog peak ≈ ${drain.backlogPeakEstimate})`);
+    console.log(`  drain: ${drain.completed} calculations in ${drain.seconds.toFixed(1)} s = ${drain.drainPerSecond.toFixed(0)}/s; uploads took ${drain.uploadSeconds.toFixed(1)} s and left ${drain.backlogAtUploadEnd} waiting, drained at ${drain.backlogDrainPerSecond.toFixed(0)}/s`);
     console.log("Archive");
     for (const [label, r] of Object.entries(archive)) {
       console.log(`  ${label.padEnd(5)} ${r.items} items, ${r.transactions} tx: ${r.rows} rows in ${r.seconds.toFixed(1)} s = ${r.rowsPerSecond.toFixed(0)} rows/s, ${r.mbPerSecond.toFixed(2)} MB/s to R2, RSS ${r.baselineRssMiB.toFixed(0)} → ${r.peakRssMiB.toFixed(0)} MiB`);

@@ -411,109 +411,128 @@ export class SaleSession extends DurableObject<Env> {
    */
   async checkout(input: TransactionCreate, actor: Actor): Promise<Result<Replayable<TransactionView>>> {
     return attempt(() => {
-      const s = this.session();
-      const existing = this.sql.one<TransactionRow>("SELECT * FROM transactions WHERE id = ?", input.id);
-      if (existing) {
-        const items = this.transactionItems(input.id);
-        const same =
-          existing.register_id === input.registerId &&
-          existing.shopper_code === input.shopperCode &&
-          existing.hold_id === (input.holdId ?? null) &&
-          sameSet(
-            items.map((i) => i.item_id),
-            input.items,
-          );
-        if (!same) throw new AppError("IDEMPOTENCY_KEY_REUSED", `transaction ${input.id} was already used for another checkout`);
-        return { value: this.transactionView(existing, items), replayed: true };
-      }
-      this.requireActive(s);
-      const now = Date.now();
-      const holdId = input.holdId ?? null;
-      // Built here as they are written, so nothing needs reading back.
-      const lines: TransactionItemRow[] = [];
-      const tx: TransactionRow = {
-        id: input.id,
-        register_id: input.registerId,
-        shopper_code: input.shopperCode,
-        hold_id: holdId,
-        status: "completed",
-        total: 0,
-        commission_total: 0,
-        created_at: now,
-        voided_at: null,
-        void_reason: null,
-      };
-      let holdConsumed = false;
-      this.ctx.storage.transactionSync(() => {
-        const { rows } = this.claim(input.items, holdId, input.registerId, now);
-        rows.forEach((item, position) => {
-          const commission = commissionOf(item.price, item.commission_rate);
-          tx.total += item.price;
-          tx.commission_total += commission;
-          lines.push({ item_id: item.id, consignor_id: item.consignor_id, title: item.title, price: item.price, commission_rate: item.commission_rate, commission });
-          this.sql.run(
-            "UPDATE items SET status = 'sold', tx_id = ?, sold_at = ?, hold_id = NULL, hold_register = NULL, hold_expires_at = NULL WHERE id = ?",
-            input.id,
-            now,
-            item.id,
-          );
-          this.sql.run(
-            `INSERT INTO transaction_items (tx_id, position, item_id, consignor_id, title, price, commission_rate, commission)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-            input.id,
-            position,
-            item.id,
-            item.consignor_id,
-            item.title,
-            item.price,
-            item.commission_rate,
-            commission,
-          );
-          audit(this.sql, actor, now, { entity: "item", entityId: item.id, action: "sell", before: { status: item.status }, after: { status: "sold", transactionId: input.id } });
-        });
-        this.sql.run(
-          `INSERT INTO transactions (id, register_id, shopper_code, hold_id, status, total, commission_total, item_count, created_at, actor)
-           VALUES (?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?)`,
-          input.id,
-          input.registerId,
-          input.shopperCode,
-          holdId,
-          tx.total,
-          tx.commission_total,
-          lines.length,
-          now,
-          actor.keyId,
-        );
-        this.sql.run(
-          `UPDATE session SET total_sales = total_sales + ?, total_commissions = total_commissions + ?,
-             sold_count = sold_count + ?, tx_count = tx_count + 1, last_tx_at = ? WHERE id = 1`,
-          tx.total,
-          tx.commission_total,
-          lines.length,
-          now,
-        );
-        // The cart's hold is used up: whatever it still keeps pending goes back on the floor.
-        if (holdId && this.sql.one("SELECT 1 AS x FROM holds WHERE id = ? AND status = 'active'", holdId)) {
-          this.endHold(holdId, "consumed", actor, now);
-          holdConsumed = true;
-        }
-        this.enqueue(this.completedMessage(tx, lines), now);
-      });
-      // The counters moved exactly as the UPDATE moved them; a consumed hold changed more, so read.
-      if (holdConsumed) this.reload();
-      else {
-        this.row = {
-          ...s,
-          total_sales: s.total_sales + tx.total,
-          total_commissions: s.total_commissions + tx.commission_total,
-          sold_count: s.sold_count + lines.length,
-          tx_count: s.tx_count + 1,
-          last_tx_at: now,
-        };
-      }
-      this.afterEnqueue(now);
-      return { value: this.transactionView(tx, lines), replayed: false };
+      const sold = this.sell(input, actor, Date.now());
+      if (!sold.replayed) this.afterEnqueue(sold.value.createdAt);
+      return sold;
     });
+  }
+
+  /**
+   * Sales a register queued while offline, in order, each its own all-or-nothing checkout with its
+   * own idempotency: one that cannot be made does not stop the others.
+   */
+  async checkoutMany(inputs: TransactionCreate[], actor: Actor): Promise<Result<Result<Replayable<TransactionView>>[]>> {
+    return attempt(async () => {
+      const now = Date.now();
+      const results: Result<Replayable<TransactionView>>[] = [];
+      for (const input of inputs) results.push(await attempt(() => this.sell(input, actor, now)));
+      if (results.some((r) => r.ok && !r.value.replayed)) this.afterEnqueue(now);
+      return results;
+    });
+  }
+
+  /** One checkout, committed; the caller makes sure the outbox is sent. */
+  private sell(input: TransactionCreate, actor: Actor, now: number): Replayable<TransactionView> {
+    const s = this.session();
+    const existing = this.sql.one<TransactionRow>("SELECT * FROM transactions WHERE id = ?", input.id);
+    if (existing) {
+      const items = this.transactionItems(input.id);
+      const same =
+        existing.register_id === input.registerId &&
+        existing.shopper_code === input.shopperCode &&
+        existing.hold_id === (input.holdId ?? null) &&
+        sameSet(
+          items.map((i) => i.item_id),
+          input.items,
+        );
+      if (!same) throw new AppError("IDEMPOTENCY_KEY_REUSED", `transaction ${input.id} was already used for another checkout`);
+      return { value: this.transactionView(existing, items), replayed: true };
+    }
+    this.requireActive(s);
+    const holdId = input.holdId ?? null;
+    // Built here as they are written, so nothing needs reading back.
+    const lines: TransactionItemRow[] = [];
+    const tx: TransactionRow = {
+      id: input.id,
+      register_id: input.registerId,
+      shopper_code: input.shopperCode,
+      hold_id: holdId,
+      status: "completed",
+      total: 0,
+      commission_total: 0,
+      created_at: now,
+      voided_at: null,
+      void_reason: null,
+    };
+    let holdConsumed = false;
+    this.ctx.storage.transactionSync(() => {
+      const { rows } = this.claim(input.items, holdId, input.registerId, now);
+      rows.forEach((item, position) => {
+        const commission = commissionOf(item.price, item.commission_rate);
+        tx.total += item.price;
+        tx.commission_total += commission;
+        lines.push({ item_id: item.id, consignor_id: item.consignor_id, title: item.title, price: item.price, commission_rate: item.commission_rate, commission });
+        this.sql.run(
+          "UPDATE items SET status = 'sold', tx_id = ?, sold_at = ?, hold_id = NULL, hold_register = NULL, hold_expires_at = NULL WHERE id = ?",
+          input.id,
+          now,
+          item.id,
+        );
+        this.sql.run(
+          `INSERT INTO transaction_items (tx_id, position, item_id, consignor_id, title, price, commission_rate, commission)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          input.id,
+          position,
+          item.id,
+          item.consignor_id,
+          item.title,
+          item.price,
+          item.commission_rate,
+          commission,
+        );
+        audit(this.sql, actor, now, { entity: "item", entityId: item.id, action: "sell", before: { status: item.status }, after: { status: "sold", transactionId: input.id } });
+      });
+      this.sql.run(
+        `INSERT INTO transactions (id, register_id, shopper_code, hold_id, status, total, commission_total, item_count, created_at, actor)
+         VALUES (?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?)`,
+        input.id,
+        input.registerId,
+        input.shopperCode,
+        holdId,
+        tx.total,
+        tx.commission_total,
+        lines.length,
+        now,
+        actor.keyId,
+      );
+      this.sql.run(
+        `UPDATE session SET total_sales = total_sales + ?, total_commissions = total_commissions + ?,
+           sold_count = sold_count + ?, tx_count = tx_count + 1, last_tx_at = ? WHERE id = 1`,
+        tx.total,
+        tx.commission_total,
+        lines.length,
+        now,
+      );
+      // The cart's hold is used up: whatever it still keeps pending goes back on the floor.
+      if (holdId && this.sql.one("SELECT 1 AS x FROM holds WHERE id = ? AND status = 'active'", holdId)) {
+        this.endHold(holdId, "consumed", actor, now);
+        holdConsumed = true;
+      }
+      this.enqueue(this.completedMessage(tx, lines), now);
+    });
+    // The counters moved exactly as the UPDATE moved them; a consumed hold changed more, so read.
+    if (holdConsumed) this.reload();
+    else {
+      this.row = {
+        ...s,
+        total_sales: s.total_sales + tx.total,
+        total_commissions: s.total_commissions + tx.commission_total,
+        sold_count: s.sold_count + lines.length,
+        tx_count: s.tx_count + 1,
+        last_tx_at: now,
+      };
+    }
+    return { value: this.transactionView(tx, lines), replayed: false };
   }
 
   /**

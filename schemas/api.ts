@@ -98,3 +98,13 @@ export const ApiKeyCreate = z
     path: ["consignorId"],
   });
 export type ApiKeyCreate = z.infer<typeof ApiKeyCreate>;
+
+/** Sales a register queued while offline, posted together once it is back online. */
+export const MAX_TRANSACTIONS_PER_UPLOAD = 100;
+export const TransactionUpload = z.strictObject({
+  transactions: z
+    .array(TransactionCreate)
+    .min(1)
+    .max(MAX_TRANSACTIONS_PER_UPLOAD)
+    .refine((txs) => new Set(txs.map((t) => t.id)).size === txs.length, "transaction ids must be unique in one upload"),
+});

@@ -55,6 +55,13 @@ const routes: Route[] = [
   { name: "hold", method: "POST", path: "/v1/events/au/sessions/s1/holds", body: { id: "h1", registerId: "r1", items: ["I2"] }, allowed: ["register"] },
   { name: "release", method: "DELETE", path: "/v1/events/au/sessions/s1/holds/h1", allowed: ["register"] },
   { name: "checkout", method: "POST", path: "/v1/events/au/sessions/s1/transactions", body: { id: tx, registerId: "r1", shopperCode: "S1", items: ["I1"] }, allowed: ["register"] },
+  {
+    name: "offline upload",
+    method: "POST",
+    path: "/v1/events/au/sessions/s1/transactions/batch",
+    body: { transactions: [{ id: txId(), registerId: "r1", shopperCode: "S1", items: ["I3"] }] },
+    allowed: ["register"],
+  },
   { name: "read transaction", method: "GET", path: `/v1/events/au/sessions/s1/transactions/${tx}`, allowed: ["admin", "register"] },
   { name: "void", method: "POST", path: `/v1/events/au/sessions/s1/transactions/${tx}/void`, body: { reason: "test" }, allowed: ["admin", "register"] },
   { name: "commissions", method: "GET", path: "/v1/events/au/commissions", allowed: ["admin"] },

@@ -173,6 +173,32 @@ describe("checkout", () => {
   });
 });
 
+describe("offline upload", () => {
+  it("checks out each queued sale on its own, in order, idempotently", async () => {
+    const { registerKey } = await seedEvent("up1", items3());
+    await createSession("up1", "s1");
+    const path = "/v1/events/up1/sessions/s1/transactions/batch";
+    const sales = [
+      { id: txId(), registerId: "reg-1", shopperCode: "S-1", items: ["A1"] },
+      { id: txId(), registerId: "reg-1", shopperCode: "S-2", items: ["A1", "A2"] },
+      { id: txId(), registerId: "reg-1", shopperCode: "S-3", items: ["A3"] },
+    ];
+    const first = await call("POST", path, { key: registerKey, body: { transactions: sales } });
+    expect(first.status).toBe(200);
+    expect(first.body.results.map((r: { status: number }) => r.status)).toEqual([201, 409, 201]);
+    expect(first.body.results[1].error).toMatchObject({ code: "ITEM_UNAVAILABLE", details: { items: ["A1"] } });
+    expect(first.body.results[0].transaction).toMatchObject({ total: 1000, status: "completed" });
+    // The register retries the whole upload: the sales that went through are replays.
+    const again = await call("POST", path, { key: registerKey, body: { transactions: sales } });
+    expect(again.body.results.map((r: { status: number }) => r.status)).toEqual([200, 409, 200]);
+    expect((await summary("up1", "s1")).metadata).toMatchObject({ transactionCount: 2, soldCount: 2, totalSales: 1333 });
+    await vi.waitFor(async () => expect(await itemStatus("up1", "A3")).toBe("sold"), { timeout: 5000, interval: 20 });
+    expectError(await call("POST", path, { key: registerKey, body: { transactions: [sales[0], sales[0]] } }), 400, "VALIDATION_FAILED");
+    expectError(await call("POST", path, { key: registerKey, body: { transactions: [] } }), 400, "VALIDATION_FAILED");
+    expectError(await call("POST", path, { body: { transactions: sales } }), 403, "FORBIDDEN");
+  });
+});
+
 describe("holds", () => {
   it("keeps held items from other registers until released", async () => {
     const { registerKey } = await seedEvent("ho1", items3());

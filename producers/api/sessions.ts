@@ -1,6 +1,7 @@
 import { Hono } from "hono";
-import { unwrap } from "../../lib/errors";
-import { HoldCreate, SessionCreate, TransactionCreate, VoidBody } from "../../schemas/api";
+import { AppError, unwrap, type Result } from "../../lib/errors";
+import type { Replayable, TransactionView } from "../../schemas/domain";
+import { HoldCreate, SessionCreate, TransactionCreate, TransactionUpload, VoidBody } from "../../schemas/api";
 import { Id, TransactionId } from "../../schemas/common";
 import { authorize } from "./auth";
 import { parse, parseBody, written, type AppEnv } from "./context";
@@ -61,6 +62,27 @@ sessions.post("/:eventId/sessions/:sessionId/transactions", async (c) => {
   const actor = authorize(c, ["register"], { eventId });
   const input = await parseBody(c, TransactionCreate);
   return written(c, unwrap(await sessionOf(c.env, eventId, sessionId).checkout(input, actor)));
+});
+
+/**
+ * A register back online uploads the sales it queued, in order. Each is its own checkout with its
+ * own idempotency; the answer lists, per transaction, the status a single checkout would have had
+ * (201, 200 for a replay, or the error).
+ */
+sessions.post("/:eventId/sessions/:sessionId/transactions/batch", async (c) => {
+  const eventId = parse(Id, c.req.param("eventId"), "eventId");
+  const sessionId = parse(Id, c.req.param("sessionId"), "sessionId");
+  const actor = authorize(c, ["register"], { eventId });
+  const { transactions } = await parseBody(c, TransactionUpload);
+  // The RPC stub's type of a Result nested in a Result is opaque; the object returns exactly this.
+  const results = unwrap(await sessionOf(c.env, eventId, sessionId).checkoutMany(transactions, actor)) as Result<Replayable<TransactionView>>[];
+  return c.json({
+    results: results.map((r, i) =>
+      r.ok
+        ? { id: transactions[i]!.id, status: r.value.replayed ? 200 : 201, transaction: r.value.value }
+        : { id: transactions[i]!.id, status: new AppError(r.error.code, r.error.message).status, error: r.error },
+    ),
+  });
 });
 
 sessions.get("/:eventId/sessions/:sessionId/transactions/:txId", async (c) => {
