@@ -122,15 +122,23 @@ export interface CalculationOutcome {
   error: string | null;
 }
 
-/** Reasons a calculation cannot be made that only a change of data can cure. */
-class CalculationProblem extends Error {
-  constructor(
-    readonly code: "RATES_NOT_SET" | "UNKNOWN_CONSIGNOR",
-    message: string,
-  ) {
-    super(message);
-  }
+type PricedLine = { itemId: string; consignorId: string; price: number; rate: number; baseCommission: number; commission: number };
+/** A sale priced, or why it cannot be (only a change of data can cure it). */
+type Priced =
+  | { ok: true; lines: PricedLine[]; perConsignor: Map<string, number>; base: number; total: number }
+  | { ok: false; code: "RATES_NOT_SET" | "UNKNOWN_CONSIGNOR"; message: string };
+
+/** What one SQL transaction adds to ledger_meta, written once at its end. */
+interface Tally {
+  calculations: number;
+  errors: number;
+  standingSales: number;
+  lastCalculation: number | null;
+  /** Whether a void may be waiting for a sale of this transaction (checked per sale only then). */
+  voidsHeld: boolean;
 }
+
+const newTally = (voidsHeld: boolean): Tally => ({ calculations: 0, errors: 0, standingSales: 0, lastCalculation: null, voidsHeld });
 
 /**
  * The commission side of one event (`eventId`): rates in basis points, consignor tiers, one
@@ -233,7 +241,12 @@ export class CommissionLedger extends DurableObject<Env> {
   /** A completed transaction arrives: calculate it once; a second delivery changes nothing. */
   async recordSale(message: TransactionCompleted): Promise<Result<CalculationOutcome>> {
     return attempt(() => {
-      const outcome = this.ctx.storage.transactionSync(() => this.saleOf(message, Date.now()));
+      const outcome = this.ctx.storage.transactionSync(() => {
+        const tally = newTally(true);
+        const result = this.saleOf(message, Date.now(), tally);
+        this.applyTally(tally);
+        return result;
+      });
       if (!outcome.duplicate) this.changed();
       return outcome;
     });
@@ -247,11 +260,14 @@ export class CommissionLedger extends DurableObject<Env> {
     return attempt(() => {
       const sales = this.ctx.storage.transactionSync(() => {
         const now = Date.now();
+        // Held voids are rare: look for them per sale only when any is waiting.
+        const tally = newTally(this.sql.one("SELECT 1 AS x FROM held_voids LIMIT 1") !== null);
         const outcomes: CalculationOutcome[] = [];
         for (const message of messages) {
-          if (message.type === "transaction.completed") outcomes.push(this.saleOf(message, now));
-          else this.voidOf(message, now);
+          if (message.type === "transaction.completed") outcomes.push(this.saleOf(message, now, tally));
+          else if (this.voidOf(message, now).held) tally.voidsHeld = true;
         }
+        this.applyTally(tally);
         return outcomes;
       });
       this.changed();
@@ -259,13 +275,42 @@ export class CommissionLedger extends DurableObject<Env> {
     });
   }
 
-  /** Inside a transaction. */
-  private saleOf(message: TransactionCompleted, now: number): CalculationOutcome {
-    const existing = this.calculation(message.transactionId);
-    if (existing) return outcomeOf(existing, true);
-    this.insertCalculation(message, now, null);
-    const result = this.calculate(message, now);
-    return { transactionId: message.transactionId, round: 0, duplicate: false, ...result };
+  /**
+   * pending → completed | error. The calculation is priced before it is written, inside the one
+   * SQL transaction that records it, so the `pending` state is never stored: it is written once,
+   * in the state it ends in.
+   */
+  private saleOf(message: TransactionCompleted, now: number, tally: Tally): CalculationOutcome {
+    const txId = message.transactionId;
+    const priced = this.price(message);
+    const inserted = this.sql.run(
+      `INSERT OR IGNORE INTO calculations (tx_id, session_id, register_id, occurred_at, status, attempts, error_code, error, sale_total,
+         base_amount, bonus_amount, total_amount, message, created_at, updated_at, completed_at)
+       VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      txId,
+      message.sessionId,
+      message.registerId,
+      message.occurredAt,
+      priced.ok ? "completed" : "error",
+      priced.ok ? null : priced.code,
+      priced.ok ? null : priced.message,
+      message.total,
+      priced.ok ? priced.base : null,
+      priced.ok ? priced.total - priced.base : null,
+      priced.ok ? priced.total : null,
+      JSON.stringify(message),
+      now,
+      now,
+      priced.ok ? now : null,
+    );
+    if (inserted === 0) return outcomeOf(this.calculation(txId)!, true);
+    tally.calculations += 1;
+    if (!priced.ok) {
+      tally.errors += 1;
+      return { transactionId: txId, status: "error", round: 0, duplicate: false, errorCode: priced.code, error: priced.message };
+    }
+    this.book(message, priced, now, tally);
+    return { transactionId: txId, status: "completed", round: 0, duplicate: false, errorCode: null, error: null };
   }
 
   /**
@@ -277,40 +322,31 @@ export class CommissionLedger extends DurableObject<Env> {
       const existing = this.calculation(message.transactionId);
       if (existing) return outcomeOf(existing, true);
       const now = Date.now();
-      this.ctx.storage.transactionSync(() =>
-        this.insertCalculation(message, now, { code: "DEAD_LETTERED", message: "the queue gave up delivering this sale; a retry workflow takes it on" }),
-      );
+      this.ctx.storage.transactionSync(() => {
+        this.sql.run(
+          `INSERT INTO calculations (tx_id, session_id, register_id, occurred_at, status, error_code, error, sale_total, message, created_at, updated_at)
+           VALUES (?, ?, ?, ?, 'error', 'DEAD_LETTERED', ?, ?, ?, ?, ?)`,
+          message.transactionId,
+          message.sessionId,
+          message.registerId,
+          message.occurredAt,
+          "the queue gave up delivering this sale; a retry workflow takes it on",
+          message.total,
+          JSON.stringify(message),
+          now,
+          now,
+        );
+        this.applyTally({ ...newTally(false), calculations: 1, errors: 1 });
+      });
       this.changed();
       return outcomeOf(this.calculation(message.transactionId)!, false);
     });
   }
 
-  /** A new calculation: `pending` to be priced at once, or `error` with the reason. In a transaction. */
-  private insertCalculation(message: TransactionCompleted, now: number, error: { code: string; message: string } | null) {
-    this.sql.run(
-      `INSERT INTO calculations (tx_id, session_id, register_id, occurred_at, status, error_code, error, sale_total, message, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      message.transactionId,
-      message.sessionId,
-      message.registerId,
-      message.occurredAt,
-      error ? "error" : "pending",
-      error?.code ?? null,
-      error?.message ?? null,
-      message.total,
-      JSON.stringify(message),
-      now,
-      now,
-    );
-    this.sql.run(
-      "UPDATE ledger_meta SET total_calculations = total_calculations + 1, error_count = error_count + ? WHERE id = 1",
-      error ? 1 : 0,
-    );
-  }
-
   /**
    * One retry of round `round`: error → pending → completed | error, from the sale as it was
-   * stored. A calculation already completed, or moved on to a later round, is left alone.
+   * stored (in one SQL transaction, so only the state it ends in is written). A calculation
+   * already completed, or moved on to a later round, is left alone.
    */
   async retryCalculation(txId: string, round: number): Promise<Result<CalculationOutcome & { superseded: boolean }>> {
     return attempt(() => {
@@ -319,10 +355,34 @@ export class CommissionLedger extends DurableObject<Env> {
       if (calc.status === "completed" || calc.round !== round) return { ...outcomeOf(calc, true), superseded: true };
       const now = Date.now();
       const message = TransactionCompleted.parse(JSON.parse(calc.message));
+      const priced = this.price(message);
       this.ctx.storage.transactionSync(() => {
-        this.sql.run("UPDATE calculations SET status = 'pending', updated_at = ? WHERE tx_id = ?", now, txId);
-        if (calc.status === "error") this.sql.run("UPDATE ledger_meta SET error_count = error_count - 1 WHERE id = 1");
-        this.calculate(message, now);
+        const tally = newTally(true);
+        const wasError = calc.status === "error" ? 1 : 0;
+        if (priced.ok) {
+          this.sql.run(
+            `UPDATE calculations SET status = 'completed', attempts = attempts + 1, error_code = NULL, error = NULL,
+               base_amount = ?, bonus_amount = ?, total_amount = ?, updated_at = ?, completed_at = ? WHERE tx_id = ?`,
+            priced.base,
+            priced.total - priced.base,
+            priced.total,
+            now,
+            now,
+            txId,
+          );
+          tally.errors -= wasError;
+          this.book(message, priced, now, tally);
+        } else {
+          this.sql.run(
+            "UPDATE calculations SET status = 'error', attempts = attempts + 1, error_code = ?, error = ?, updated_at = ? WHERE tx_id = ?",
+            priced.code,
+            priced.message,
+            now,
+            txId,
+          );
+          tally.errors += 1 - wasError;
+        }
+        this.applyTally(tally);
       });
       this.changed();
       return { ...outcomeOf(this.calculation(txId)!, false), superseded: false };
@@ -345,75 +405,73 @@ export class CommissionLedger extends DurableObject<Env> {
   }
 
   /**
-   * Prices a pending calculation, inside a transaction. Per item: commission = round(price × rate),
-   * base = round(price × base rate); the parts of the whole add up exactly by construction.
+   * Prices a sale from the rates and tiers as they are now; reads only. Per item: commission =
+   * round(price × rate), base = round(price × base rate); the parts of the whole add up exactly by
+   * construction. A sale that cannot be priced says why (only a change of data can cure it).
    */
-  private calculate(message: TransactionCompleted, now: number): { status: CalculationStatus; errorCode: string | null; error: string | null } {
-    const txId = message.transactionId;
-    try {
-      const rates = this.rates();
-      if (!rates) throw new CalculationProblem("RATES_NOT_SET", "the event's commission rates are not set");
-      const tiers = new Map<string, Tier>();
-      for (const item of message.items) {
-        const tier = tiers.get(item.consignorId) ?? this.consignor(item.consignorId)?.tier;
-        if (!tier) throw new CalculationProblem("UNKNOWN_CONSIGNOR", `consignor ${item.consignorId} is not registered for this event`);
-        tiers.set(item.consignorId, tier);
-      }
-      let baseAmount = 0;
-      let totalAmount = 0;
-      const perConsignor = new Map<string, number>();
-      message.items.forEach((item, position) => {
-        const rate = rateFor(rates, tiers.get(item.consignorId)!);
-        const commission = commissionOf(item.price, rate);
-        const baseCommission = commissionOf(item.price, rates.base);
-        baseAmount += baseCommission;
-        totalAmount += commission;
-        perConsignor.set(item.consignorId, (perConsignor.get(item.consignorId) ?? 0) + commission);
-        this.sql.run(
-          `INSERT INTO calculation_items (tx_id, position, item_id, consignor_id, price, rate, base_commission, commission)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          txId,
-          position,
-          item.itemId,
-          item.consignorId,
-          item.price,
-          rate,
-          baseCommission,
-          commission,
-        );
-      });
-      for (const [consignorId, amount] of perConsignor) {
-        this.sql.run("INSERT INTO entries (consignor_id, tx_id, kind, amount, created_at) VALUES (?, ?, 'sale', ?, ?)", consignorId, txId, amount, now);
-      }
-      this.sql.run(
-        `UPDATE calculations SET status = 'completed', attempts = attempts + 1, error_code = NULL, error = NULL,
-           base_amount = ?, bonus_amount = ?, total_amount = ?, updated_at = ?, completed_at = ? WHERE tx_id = ?`,
-        baseAmount,
-        totalAmount - baseAmount,
-        totalAmount,
-        now,
-        now,
-        txId,
-      );
-      this.sql.run("UPDATE ledger_meta SET last_calculation = ?, standing_sales = standing_sales + ? WHERE id = 1", now, message.total);
-      const held = this.sql.one<{ reason: string }>("SELECT reason FROM held_voids WHERE tx_id = ?", txId);
-      if (held) {
-        this.reverse(txId, held.reason, now);
-        this.sql.run("DELETE FROM held_voids WHERE tx_id = ?", txId);
-      }
-      return { status: "completed", errorCode: null, error: null };
-    } catch (error) {
-      if (!(error instanceof CalculationProblem)) throw error;
-      this.sql.run(
-        `UPDATE calculations SET status = 'error', attempts = attempts + 1, error_code = ?, error = ?, updated_at = ? WHERE tx_id = ?`,
-        error.code,
-        error.message,
-        now,
-        txId,
-      );
-      this.sql.run("UPDATE ledger_meta SET error_count = error_count + 1 WHERE id = 1");
-      return { status: "error", errorCode: error.code, error: error.message };
+  private price(message: TransactionCompleted): Priced {
+    const rates = this.rates();
+    if (!rates) return { ok: false, code: "RATES_NOT_SET", message: "the event's commission rates are not set" };
+    const lines: PricedLine[] = [];
+    const perConsignor = new Map<string, number>();
+    let base = 0;
+    let total = 0;
+    for (const item of message.items) {
+      const tier = this.consignor(item.consignorId)?.tier;
+      if (!tier) return { ok: false, code: "UNKNOWN_CONSIGNOR", message: `consignor ${item.consignorId} is not registered for this event` };
+      const rate = rateFor(rates, tier);
+      const commission = commissionOf(item.price, rate);
+      const baseCommission = commissionOf(item.price, rates.base);
+      base += baseCommission;
+      total += commission;
+      perConsignor.set(item.consignorId, (perConsignor.get(item.consignorId) ?? 0) + commission);
+      lines.push({ itemId: item.itemId, consignorId: item.consignorId, price: item.price, rate, baseCommission, commission });
     }
+    return { ok: true, lines, perConsignor, base, total };
+  }
+
+  /**
+   * Writes a priced sale's lines and what each consignor is owed, and applies a void that was
+   * waiting for it. In a transaction, right after the calculation became `completed`.
+   */
+  private book(message: TransactionCompleted, priced: Extract<Priced, { ok: true }>, now: number, tally: Tally) {
+    const txId = message.transactionId;
+    priced.lines.forEach((line, position) => {
+      this.sql.run(
+        `INSERT INTO calculation_items (tx_id, position, item_id, consignor_id, price, rate, base_commission, commission)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        txId,
+        position,
+        line.itemId,
+        line.consignorId,
+        line.price,
+        line.rate,
+        line.baseCommission,
+        line.commission,
+      );
+    });
+    for (const [consignorId, amount] of priced.perConsignor) {
+      this.sql.run("INSERT INTO entries (consignor_id, tx_id, kind, amount, created_at) VALUES (?, ?, 'sale', ?, ?)", consignorId, txId, amount, now);
+    }
+    tally.standingSales += message.total;
+    tally.lastCalculation = now;
+    if (tally.voidsHeld) {
+      const held = this.sql.one<{ reason: string }>("DELETE FROM held_voids WHERE tx_id = ? RETURNING reason", txId);
+      if (held) this.reverse(txId, held.reason, now);
+    }
+  }
+
+  /** Adds what a transaction changed to the ledger's counters, in one statement. */
+  private applyTally(tally: Tally) {
+    if (tally.calculations === 0 && tally.errors === 0 && tally.standingSales === 0 && tally.lastCalculation === null) return;
+    this.sql.run(
+      `UPDATE ledger_meta SET total_calculations = total_calculations + ?, error_count = error_count + ?,
+         standing_sales = standing_sales + ?, last_calculation = COALESCE(?, last_calculation) WHERE id = 1`,
+      tally.calculations,
+      tally.errors,
+      tally.standingSales,
+      tally.lastCalculation,
+    );
   }
 
   /**
