@@ -420,6 +420,23 @@ export class Inventory extends DurableObject<Env> {
 
   /** Inside a transaction. */
   private recordSale(itemId: string, txId: string, sessionId: string, occurredAt: number, actor: Actor, now: number) {
+    // The common case, in one statement: a locked item that no sale holds, sold by a transaction
+    // not voided. Its sale cannot have been recorded before (a recorded sale of an item stands
+    // until its void), so the sale row below is new.
+    const taken = this.sql.run(
+      `UPDATE items SET status = 'sold', sold_tx_id = ?, sold_session_id = ?, last_modified = ?, version = version + 1
+       WHERE id = ? AND status = 'locked' AND sold_tx_id IS NULL AND NOT EXISTS (SELECT 1 FROM voided WHERE tx_id = ?)`,
+      txId,
+      sessionId,
+      now,
+      itemId,
+      txId,
+    );
+    if (taken > 0) {
+      this.sql.run("INSERT INTO sales (item_id, tx_id, session_id, occurred_at) VALUES (?, ?, ?, ?)", itemId, txId, sessionId, occurredAt);
+      this.auditSold(itemId, "locked", null, txId, sessionId, actor, now);
+      return { changed: true, anomaly: null };
+    }
     const row = this.itemRow(itemId);
     if (!row) {
       audit(this.sql, actor, now, { entity: "item", entityId: itemId, action: "sell-refused", before: null, after: { transactionId: txId } });
@@ -433,11 +450,6 @@ export class Inventory extends DurableObject<Env> {
       occurredAt,
     );
     if (inserted === 0) return { changed: false, anomaly: null };
-    // The common case: a locked item (no sale of it stands) sold by a transaction not voided.
-    if (row.status === "locked" && !this.sql.one("SELECT 1 AS x FROM voided WHERE tx_id = ?", txId)) {
-      this.markSold(row, txId, sessionId, actor, now);
-      return { changed: true, anomaly: null };
-    }
     return { changed: true, anomaly: this.resolve(row, actor, now) };
   }
 
@@ -480,11 +492,15 @@ export class Inventory extends DurableObject<Env> {
       now,
       row.id,
     );
+    this.auditSold(row.id, row.status, row.sold_tx_id, txId, sessionId, actor, now);
+  }
+
+  private auditSold(itemId: string, status: InventoryStatus, soldBy: string | null, txId: string, sessionId: string, actor: Actor, now: number) {
     audit(this.sql, actor, now, {
       entity: "item",
-      entityId: row.id,
+      entityId: itemId,
       action: "sell",
-      before: { status: row.status, transactionId: row.sold_tx_id },
+      before: { status, transactionId: soldBy },
       after: { status: "sold", transactionId: txId, sessionId },
     });
   }

@@ -28,7 +28,7 @@ export class Sql {
     return rows[0] ?? null;
   }
 
-  /** Runs a statement; returns how many rows it wrote. */
+  /** Runs a statement; returns how many rows it wrote, index entries included (so test it against 0, never 1). */
   run(query: string, ...params: Bindable[]): number {
     try {
       return this.storage.exec(query, ...params).rowsWritten;
