@@ -431,11 +431,19 @@ export class SaleSession extends DurableObject<Env> {
     });
   }
 
-  /** One checkout, committed; the caller makes sure the outbox is sent. */
+  /**
+   * One checkout, committed; the caller makes sure the outbox is sent. A transaction id seen
+   * before is found on the way out: a replay cannot sell its items again (they are sold) nor write
+   * its id again (the key is taken), so it always fails inside and rolls back first.
+   */
   private sell(input: TransactionCreate, actor: Actor, now: number): Replayable<TransactionView> {
     const s = this.session();
-    const existing = this.sql.one<TransactionRow>("SELECT * FROM transactions WHERE id = ?", input.id);
-    if (existing) {
+    try {
+      this.requireActive(s);
+      return { value: this.record(s, input, actor, now), replayed: false };
+    } catch (error) {
+      const existing = this.sql.one<TransactionRow>("SELECT * FROM transactions WHERE id = ?", input.id);
+      if (!existing) throw error;
       const items = this.transactionItems(input.id);
       const same =
         existing.register_id === input.registerId &&
@@ -448,7 +456,10 @@ export class SaleSession extends DurableObject<Env> {
       if (!same) throw new AppError("IDEMPOTENCY_KEY_REUSED", `transaction ${input.id} was already used for another checkout`);
       return { value: this.transactionView(existing, items), replayed: true };
     }
-    this.requireActive(s);
+  }
+
+  /** Sells the cart in one SQL transaction, or throws having changed nothing. */
+  private record(s: SessionRow, input: TransactionCreate, actor: Actor, now: number): TransactionView {
     const holdId = input.holdId ?? null;
     // Built here as they are written, so nothing needs reading back.
     const lines: TransactionItemRow[] = [];
@@ -466,18 +477,11 @@ export class SaleSession extends DurableObject<Env> {
     };
     let holdConsumed = false;
     this.ctx.storage.transactionSync(() => {
-      const { rows } = this.claim(input.items, holdId, input.registerId, now);
-      rows.forEach((item, position) => {
+      this.take(input.items, holdId, input.registerId, input.id, now).forEach((item, position) => {
         const commission = commissionOf(item.price, item.commission_rate);
         tx.total += item.price;
         tx.commission_total += commission;
         lines.push({ item_id: item.id, consignor_id: item.consignor_id, title: item.title, price: item.price, commission_rate: item.commission_rate, commission });
-        this.sql.run(
-          "UPDATE items SET status = 'sold', tx_id = ?, sold_at = ?, hold_id = NULL, hold_register = NULL, hold_expires_at = NULL WHERE id = ?",
-          input.id,
-          now,
-          item.id,
-        );
         this.sql.run(
           `INSERT INTO transaction_items (tx_id, position, item_id, consignor_id, title, price, commission_rate, commission)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -532,7 +536,41 @@ export class SaleSession extends DurableObject<Env> {
         last_tx_at: now,
       };
     }
-    return { value: this.transactionView(tx, lines), replayed: false };
+    return this.transactionView(tx, lines);
+  }
+
+  /**
+   * Marks the cart's items sold by `txId`, in cart order, with each one's state before. An
+   * available item is taken in one statement; the others (pending under a hold) are checked by
+   * `claim`, which refuses the whole cart if any cannot be sold. Inside a transaction.
+   */
+  private take(ids: readonly string[], holdId: string | null, registerId: string, txId: string, now: number): ItemRow[] {
+    const taken = new Map<string, ItemRow>();
+    const rest: string[] = [];
+    for (const id of ids) {
+      const row = this.sql.one<Omit<ItemRow, "status">>(
+        `UPDATE items SET status = 'sold', tx_id = ?, sold_at = ?, hold_id = NULL, hold_register = NULL, hold_expires_at = NULL
+         WHERE id = ? AND status = 'available'
+         RETURNING id, consignor_id, title, price, commission_rate, hold_id, hold_register, hold_expires_at`,
+        txId,
+        now,
+        id,
+      );
+      if (row) taken.set(id, { ...row, status: "available" });
+      else rest.push(id);
+    }
+    if (rest.length > 0) {
+      for (const item of this.claim(rest, holdId, registerId, now).rows) {
+        this.sql.run(
+          "UPDATE items SET status = 'sold', tx_id = ?, sold_at = ?, hold_id = NULL, hold_register = NULL, hold_expires_at = NULL WHERE id = ?",
+          txId,
+          now,
+          item.id,
+        );
+        taken.set(item.id, item);
+      }
+    }
+    return ids.map((id) => taken.get(id)!);
   }
 
   /**
