@@ -25,10 +25,7 @@ export const queueSender =
 export class OutboxRelay {
   private running: Promise<number> | null = null;
   private rerun = false;
-  /**
-   * Messages this instance wrote, by outbox seq, so sending them needs no JSON parse. Used only
-   * when the row's body is the one written (a rolled-back insert can leave its seq to another).
-   */
+  /** Messages this instance wrote, by outbox seq, so sending them needs no read and no parse. */
   private readonly written = new Map<number, { body: string; message: TransactionMessage }>();
 
   constructor(
@@ -43,8 +40,12 @@ export class OutboxRelay {
   enqueue(message: TransactionMessage, now: number) {
     const body = JSON.stringify(message);
     const seq = this.sql.one<{ seq: number }>("INSERT INTO outbox (body, created_at) VALUES (?, ?) RETURNING seq", body, now)!.seq;
-    // Bounded: during a long queue outage rows beyond this are parsed from storage when sent.
+    // Every insert sets or clears the entry of its seq, so an entry always belongs to the latest
+    // insert of that seq: the row, if the row exists (a rolled-back insert leaves no row, and the
+    // next insert that reuses its seq replaces the entry). Bounded: during a long queue outage
+    // rows beyond this are read from storage when sent.
     if (this.written.size < MAX_CACHED) this.written.set(seq, { body, message });
+    else this.written.delete(seq);
   }
 
   /** Sends everything pending; resolves with the number of messages sent. */
@@ -63,15 +64,24 @@ export class OutboxRelay {
     return this.sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM outbox")?.n ?? 0;
   }
 
+  /** The oldest unsent rows; bodies come from memory when every one of them is there. */
+  private pendingRows(): { seq: number; body: string; message?: TransactionMessage }[] {
+    const seqs = this.sql.all<{ seq: number }>("SELECT seq FROM outbox ORDER BY seq LIMIT ?", MAX_BATCH_MESSAGES);
+    const cached = [];
+    for (const { seq } of seqs) {
+      const entry = this.written.get(seq);
+      if (!entry) return this.sql.all<{ seq: number; body: string }>("SELECT seq, body FROM outbox ORDER BY seq LIMIT ?", MAX_BATCH_MESSAGES);
+      cached.push({ seq, ...entry });
+    }
+    return cached;
+  }
+
   private async drain(): Promise<number> {
     let sent = 0;
     if (this.gatherMs > 0) await scheduler.wait(this.gatherMs);
     for (;;) {
       this.rerun = false;
-      const rows = this.sql.all<{ seq: number; body: string }>(
-        "SELECT seq, body FROM outbox ORDER BY seq LIMIT ?",
-        MAX_BATCH_MESSAGES,
-      );
+      const rows = this.pendingRows();
       const batch: typeof rows = [];
       let bytes = 0;
       for (const row of rows) {
@@ -80,10 +90,7 @@ export class OutboxRelay {
         bytes += row.body.length;
       }
       if (batch.length === 0) return sent;
-      const messages = batch.map((row) => {
-        const cached = this.written.get(row.seq);
-        return cached?.body === row.body ? cached.message : (JSON.parse(row.body) as TransactionMessage);
-      });
+      const messages = batch.map((row) => row.message ?? (JSON.parse(row.body) as TransactionMessage));
       await pRetry(() => this.send(messages), { retries: 2, minTimeout: 50, maxTimeout: 200 });
       const last = batch[batch.length - 1]!.seq;
       // Rows are taken oldest first and no other flush runs, so every row up to `last` was sent.
