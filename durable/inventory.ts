@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { AppError, attempt, invalidTransition, notFound, unwrap, type Result } from "../lib/errors";
-import { audit, AUDIT_TABLE } from "../lib/audit";
+import { audit, auditMany, AUDIT_TABLE } from "../lib/audit";
 import { Sql } from "../lib/sql";
 import type { EventCreate, ItemInput, ItemPatch, SessionCreate } from "../schemas/api";
 import type {
@@ -68,6 +68,17 @@ type ItemRow = {
 };
 
 type SessionRow = { id: string; name: string; status: SessionStatus | "starting"; position: number; settled: number };
+
+/** One item's sale, as a message tells it. */
+interface SaleRef {
+  itemId: string;
+  txId: string;
+  sessionId: string;
+  occurredAt: number;
+}
+
+const saleRefs = (message: TransactionCompleted): SaleRef[] =>
+  message.items.map((item) => ({ itemId: item.itemId, txId: message.transactionId, sessionId: message.sessionId, occurredAt: message.occurredAt }));
 
 export interface SaleOutcome {
   applied: boolean;
@@ -359,7 +370,7 @@ export class Inventory extends DurableObject<Env> {
       cursor = page[page.length - 1]!.itemId;
       const now = Date.now();
       this.ctx.storage.transactionSync(() => {
-        for (const sold of page) this.recordSale(sold.itemId, sold.transactionId, sessionId, sold.soldAt, actor, now);
+        for (const sold of page) this.recordSale({ itemId: sold.itemId, txId: sold.transactionId, sessionId, occurredAt: sold.soldAt }, actor, now);
       });
       if (page.length < SETTLE_PAGE) break;
     }
@@ -381,15 +392,33 @@ export class Inventory extends DurableObject<Env> {
     return attempt(() => this.ctx.storage.transactionSync(() => this.voidOf(message, Date.now())));
   }
 
-  /** A batch from the queue, in one SQL transaction. Order within it does not matter. */
+  /**
+   * A batch from the queue, in one SQL transaction. Order within it does not matter, so the
+   * common case — a locked item sold once in the batch by a transaction not voided in it — is
+   * applied for the whole batch at once; every other sale and void then goes one at a time.
+   */
   async applyBatch(messages: TransactionMessage[]): Promise<Result<{ anomalies: SaleOutcome["anomalies"] }>> {
     return attempt(() =>
       this.ctx.storage.transactionSync(() => {
         const now = Date.now();
+        const actor = systemActor("system:transactions-consumer");
+        const voidedHere = new Set(messages.filter((m) => m.type === "transaction.voided").map((m) => m.transactionId));
+        const sales = messages.flatMap((m) => (m.type === "transaction.completed" ? saleRefs(m) : []));
+        const times = new Map<string, number>();
+        for (const sale of sales) times.set(sale.itemId, (times.get(sale.itemId) ?? 0) + 1);
+        const once = (sale: SaleRef) => times.get(sale.itemId) === 1 && !voidedHere.has(sale.txId);
+        const taken = this.takeLocked(sales.filter(once), actor, now);
         const anomalies: SaleOutcome["anomalies"] = [];
         for (const message of messages) {
-          if (message.type === "transaction.completed") anomalies.push(...this.saleOf(message, now).anomalies);
-          else this.voidOf(message, now);
+          if (message.type === "transaction.voided") {
+            this.voidOf(message, now);
+            continue;
+          }
+          for (const sale of saleRefs(message)) {
+            if (once(sale) && taken.has(sale.itemId)) continue;
+            const outcome = this.recordSale(sale, actor, now);
+            if (outcome.anomaly) anomalies.push(outcome.anomaly);
+          }
         }
         return { anomalies };
       }),
@@ -400,12 +429,55 @@ export class Inventory extends DurableObject<Env> {
     const actor = systemActor("system:transactions-consumer");
     const anomalies: SaleOutcome["anomalies"] = [];
     let applied = false;
-    for (const item of message.items) {
-      const outcome = this.recordSale(item.itemId, message.transactionId, message.sessionId, message.occurredAt, actor, now);
+    for (const sale of saleRefs(message)) {
+      const outcome = this.recordSale(sale, actor, now);
       applied ||= outcome.changed;
       if (outcome.anomaly) anomalies.push(outcome.anomaly);
     }
     return { applied, anomalies };
+  }
+
+  /**
+   * The common case, for many sales in three statements: a locked item that no sale holds, sold
+   * by a transaction not voided. Such a sale cannot have been recorded before (a recorded sale of
+   * an item stands until its void), so its sale row is new. `sales` must name each item once.
+   * Returns the items taken. Inside a transaction.
+   */
+  private takeLocked(sales: readonly SaleRef[], actor: Actor, now: number): Set<string> {
+    if (sales.length === 0) return new Set();
+    // `+items.status` keeps the planner off the status index: it must walk the sales and find
+    // each item by its key, not walk every locked item of the event.
+    const taken = new Set(
+      this.sql
+        .all<{ id: string }>(
+          `UPDATE items SET status = 'sold', sold_tx_id = s.tx, sold_session_id = s.session, last_modified = ?, version = version + 1
+           FROM (SELECT value ->> 0 AS item, value ->> 1 AS tx, value ->> 2 AS session FROM json_each(?)) AS s
+           WHERE items.id = s.item AND +items.status = 'locked' AND items.sold_tx_id IS NULL
+             AND NOT EXISTS (SELECT 1 FROM voided WHERE voided.tx_id = s.tx)
+           RETURNING id`,
+          now,
+          JSON.stringify(sales.map((sale) => [sale.itemId, sale.txId, sale.sessionId])),
+        )
+        .map((row) => row.id),
+    );
+    const done = sales.filter((sale) => taken.has(sale.itemId));
+    this.sql.insertMany(
+      "INSERT INTO sales (item_id, tx_id, session_id, occurred_at)",
+      done.map((sale) => [sale.itemId, sale.txId, sale.sessionId, sale.occurredAt]),
+    );
+    auditMany(
+      this.sql,
+      actor,
+      now,
+      done.map((sale) => ({
+        entity: "item",
+        entityId: sale.itemId,
+        action: "sell",
+        before: { status: "locked", transactionId: null },
+        after: { status: "sold", transactionId: sale.txId, sessionId: sale.sessionId },
+      })),
+    );
+    return taken;
   }
 
   private voidOf(message: TransactionVoided, now: number): { applied: boolean } {
@@ -419,24 +491,9 @@ export class Inventory extends DurableObject<Env> {
   }
 
   /** Inside a transaction. */
-  private recordSale(itemId: string, txId: string, sessionId: string, occurredAt: number, actor: Actor, now: number) {
-    // The common case, in one statement: a locked item that no sale holds, sold by a transaction
-    // not voided. Its sale cannot have been recorded before (a recorded sale of an item stands
-    // until its void), so the sale row below is new.
-    const taken = this.sql.run(
-      `UPDATE items SET status = 'sold', sold_tx_id = ?, sold_session_id = ?, last_modified = ?, version = version + 1
-       WHERE id = ? AND status = 'locked' AND sold_tx_id IS NULL AND NOT EXISTS (SELECT 1 FROM voided WHERE tx_id = ?)`,
-      txId,
-      sessionId,
-      now,
-      itemId,
-      txId,
-    );
-    if (taken > 0) {
-      this.sql.run("INSERT INTO sales (item_id, tx_id, session_id, occurred_at) VALUES (?, ?, ?, ?)", itemId, txId, sessionId, occurredAt);
-      this.auditSold(itemId, "locked", null, txId, sessionId, actor, now);
-      return { changed: true, anomaly: null };
-    }
+  private recordSale(sale: SaleRef, actor: Actor, now: number) {
+    const { itemId, txId, sessionId, occurredAt } = sale;
+    if (this.takeLocked([sale], actor, now).size > 0) return { changed: true, anomaly: null };
     const row = this.itemRow(itemId);
     if (!row) {
       audit(this.sql, actor, now, { entity: "item", entityId: itemId, action: "sell-refused", before: null, after: { transactionId: txId } });

@@ -28,3 +28,11 @@ export function audit(sql: Sql, actor: Actor, at: number, entry: AuditEntry): vo
     entry.after === null ? null : JSON.stringify(entry.after),
   );
 }
+
+/** Records many state changes by one actor at one time, in one statement. */
+export function auditMany(sql: Sql, actor: Actor, at: number, entries: readonly AuditEntry[]): void {
+  sql.insertMany(
+    "INSERT INTO audit (at, actor, entity, entity_id, action, before, after)",
+    entries.map((e) => [at, actor.keyId, e.entity, e.entityId, e.action, e.before === null ? null : JSON.stringify(e.before), e.after === null ? null : JSON.stringify(e.after)]),
+  );
+}
