@@ -138,6 +138,9 @@ interface Tally {
   voidsHeld: boolean;
 }
 
+/** A sale priced and newly calculated, to be written to the ledger. */
+type Booking = { message: TransactionCompleted; priced: Extract<Priced, { ok: true }> };
+
 const newTally = (voidsHeld: boolean): Tally => ({ calculations: 0, errors: 0, standingSales: 0, lastCalculation: null, voidsHeld });
 
 /**
@@ -241,31 +244,36 @@ export class CommissionLedger extends DurableObject<Env> {
   /** A completed transaction arrives: calculate it once; a second delivery changes nothing. */
   async recordSale(message: TransactionCompleted): Promise<Result<CalculationOutcome>> {
     return attempt(() => {
-      const outcome = this.ctx.storage.transactionSync(() => {
+      const [outcome] = this.ctx.storage.transactionSync(() => {
         const tally = newTally(true);
-        const result = this.saleOf(message, Date.now(), tally);
+        const outcomes = this.salesOf([message], Date.now(), tally);
         this.applyTally(tally);
-        return result;
+        return outcomes;
       });
-      if (!outcome.duplicate) this.changed();
-      return outcome;
+      if (!outcome!.duplicate) this.changed();
+      return outcome!;
     });
   }
 
   /**
    * A batch from the queue, in one SQL transaction: each sale calculated once, each void applied
    * or held. Returns the outcome of every sale (a retry workflow starts for those in `error`).
+   * Order within the batch does not matter: the sales are written first, all together, then the
+   * voids (one whose sale is in the batch finds it calculated and reverses it at once).
    */
   async recordBatch(messages: TransactionMessage[]): Promise<Result<{ sales: CalculationOutcome[] }>> {
     return attempt(() => {
       const sales = this.ctx.storage.transactionSync(() => {
         const now = Date.now();
-        // Held voids are rare: look for them per sale only when any is waiting.
+        // Held voids are rare: look for them among the new sales only when any is waiting.
         const tally = newTally(this.sql.one("SELECT 1 AS x FROM held_voids LIMIT 1") !== null);
-        const outcomes: CalculationOutcome[] = [];
+        const outcomes = this.salesOf(
+          messages.filter((m): m is TransactionCompleted => m.type === "transaction.completed"),
+          now,
+          tally,
+        );
         for (const message of messages) {
-          if (message.type === "transaction.completed") outcomes.push(this.saleOf(message, now, tally));
-          else if (this.voidOf(message, now).held) tally.voidsHeld = true;
+          if (message.type === "transaction.voided") this.voidOf(message, now);
         }
         this.applyTally(tally);
         return outcomes;
@@ -276,41 +284,64 @@ export class CommissionLedger extends DurableObject<Env> {
   }
 
   /**
-   * pending → completed | error. The calculation is priced before it is written, inside the one
-   * SQL transaction that records it, so the `pending` state is never stored: it is written once,
-   * in the state it ends in.
+   * pending → completed | error, for many sales in a few statements. Each is priced before it is
+   * written, inside the one SQL transaction that records it, so the `pending` state is never
+   * stored: a calculation is written once, in the state it ends in. A sale calculated before (or
+   * earlier in the same list) is a duplicate and changes nothing. Outcomes are in `messages` order.
    */
-  private saleOf(message: TransactionCompleted, now: number, tally: Tally): CalculationOutcome {
-    const txId = message.transactionId;
-    const priced = this.price(message);
-    const inserted = this.sql.run(
-      `INSERT OR IGNORE INTO calculations (tx_id, session_id, register_id, occurred_at, status, attempts, error_code, error, sale_total,
-         base_amount, bonus_amount, total_amount, message, created_at, updated_at, completed_at)
-       VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      txId,
-      message.sessionId,
-      message.registerId,
-      message.occurredAt,
-      priced.ok ? "completed" : "error",
-      priced.ok ? null : priced.code,
-      priced.ok ? null : priced.message,
-      message.total,
-      priced.ok ? priced.base : null,
-      priced.ok ? priced.total - priced.base : null,
-      priced.ok ? priced.total : null,
-      JSON.stringify(message),
-      now,
-      now,
-      priced.ok ? now : null,
+  private salesOf(messages: readonly TransactionCompleted[], now: number, tally: Tally): CalculationOutcome[] {
+    const priced = messages.map((message) => this.price(message));
+    const firstAt = new Map<string, number>();
+    messages.forEach((message, i) => {
+      if (!firstAt.has(message.transactionId)) firstAt.set(message.transactionId, i);
+    });
+    const candidates = [...firstAt.values()];
+    const written = new Set(
+      this.sql
+        .insertManyReturning<{ tx_id: string }>(
+          `INSERT OR IGNORE INTO calculations (tx_id, session_id, register_id, occurred_at, status, attempts, error_code, error,
+             sale_total, base_amount, bonus_amount, total_amount, message, created_at, updated_at, completed_at)`,
+          candidates.map((i) => {
+            const message = messages[i]!;
+            const p = priced[i]!;
+            return [
+              message.transactionId,
+              message.sessionId,
+              message.registerId,
+              message.occurredAt,
+              p.ok ? "completed" : "error",
+              1,
+              p.ok ? null : p.code,
+              p.ok ? null : p.message,
+              message.total,
+              p.ok ? p.base : null,
+              p.ok ? p.total - p.base : null,
+              p.ok ? p.total : null,
+              JSON.stringify(message),
+              now,
+              now,
+              p.ok ? now : null,
+            ];
+          }),
+          "tx_id",
+        )
+        .map((row) => row.tx_id),
     );
-    if (inserted === 0) return outcomeOf(this.calculation(txId)!, true);
-    tally.calculations += 1;
-    if (!priced.ok) {
-      tally.errors += 1;
-      return { transactionId: txId, status: "error", round: 0, duplicate: false, errorCode: priced.code, error: priced.message };
-    }
-    this.book(message, priced, now, tally);
-    return { transactionId: txId, status: "completed", round: 0, duplicate: false, errorCode: null, error: null };
+    const isNew = (i: number) => firstAt.get(messages[i]!.transactionId) === i && written.has(messages[i]!.transactionId);
+    const booked: Booking[] = [];
+    const outcomes = messages.map((message, i): CalculationOutcome | null => {
+      if (!isNew(i)) return null;
+      const p = priced[i]!;
+      tally.calculations += 1;
+      if (!p.ok) {
+        tally.errors += 1;
+        return { transactionId: message.transactionId, status: "error", round: 0, duplicate: false, errorCode: p.code, error: p.message };
+      }
+      booked.push({ message, priced: p });
+      return { transactionId: message.transactionId, status: "completed", round: 0, duplicate: false, errorCode: null, error: null };
+    });
+    this.book(booked, now, tally);
+    return outcomes.map((outcome, i) => outcome ?? outcomeOf(this.calculation(messages[i]!.transactionId)!, true));
   }
 
   /**
@@ -371,7 +402,7 @@ export class CommissionLedger extends DurableObject<Env> {
             txId,
           );
           tally.errors -= wasError;
-          this.book(message, priced, now, tally);
+          this.book([{ message, priced }], now, tally);
         } else {
           this.sql.run(
             "UPDATE calculations SET status = 'error', attempts = attempts + 1, error_code = ?, error = ?, updated_at = ? WHERE tx_id = ?",
@@ -431,33 +462,29 @@ export class CommissionLedger extends DurableObject<Env> {
   }
 
   /**
-   * Writes a priced sale's lines and what each consignor is owed, and applies a void that was
-   * waiting for it. In a transaction, right after the calculation became `completed`.
+   * Writes the lines of priced sales and what each consignor is owed, and applies voids that were
+   * waiting for them. In a transaction, right after their calculations became `completed`.
    */
-  private book(message: TransactionCompleted, priced: Extract<Priced, { ok: true }>, now: number, tally: Tally) {
-    const txId = message.transactionId;
-    priced.lines.forEach((line, position) => {
-      this.sql.run(
-        `INSERT INTO calculation_items (tx_id, position, item_id, consignor_id, price, rate, base_commission, commission)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        txId,
-        position,
-        line.itemId,
-        line.consignorId,
-        line.price,
-        line.rate,
-        line.baseCommission,
-        line.commission,
-      );
-    });
-    for (const [consignorId, amount] of priced.perConsignor) {
-      this.sql.run("INSERT INTO entries (consignor_id, tx_id, kind, amount, created_at) VALUES (?, ?, 'sale', ?, ?)", consignorId, txId, amount, now);
-    }
-    tally.standingSales += message.total;
+  private book(bookings: readonly Booking[], now: number, tally: Tally) {
+    if (bookings.length === 0) return;
+    this.sql.insertMany(
+      "INSERT INTO calculation_items (tx_id, position, item_id, consignor_id, price, rate, base_commission, commission)",
+      bookings.flatMap(({ message, priced }) =>
+        priced.lines.map((line, position) => [message.transactionId, position, line.itemId, line.consignorId, line.price, line.rate, line.baseCommission, line.commission]),
+      ),
+    );
+    this.sql.insertMany(
+      "INSERT INTO entries (consignor_id, tx_id, kind, amount, created_at)",
+      bookings.flatMap(({ message, priced }) => [...priced.perConsignor].map(([consignorId, amount]) => [consignorId, message.transactionId, "sale", amount, now])),
+    );
+    for (const { message } of bookings) tally.standingSales += message.total;
     tally.lastCalculation = now;
     if (tally.voidsHeld) {
-      const held = this.sql.one<{ reason: string }>("DELETE FROM held_voids WHERE tx_id = ? RETURNING reason", txId);
-      if (held) this.reverse(txId, held.reason, now);
+      const held = this.sql.all<{ tx_id: string; reason: string }>(
+        "DELETE FROM held_voids WHERE tx_id IN (SELECT value FROM json_each(?)) RETURNING tx_id, reason",
+        JSON.stringify(bookings.map(({ message }) => message.transactionId)),
+      );
+      for (const { tx_id, reason } of held) this.reverse(tx_id, reason, now);
     }
   }
 
