@@ -23,11 +23,12 @@ export function forgetKey(keyId: string) {
 type KeyRow = { id: string; role: "register" | "consignor"; event_id: string; consignor_id: string | null };
 
 async function lookup(env: Env, presented: string): Promise<Actor | null> {
-  if (env.ADMIN_API_KEY && safeEqual(presented, env.ADMIN_API_KEY)) return { keyId: BOOTSTRAP_ADMIN_KEY_ID, role: "admin" };
   const now = Date.now();
   // Keyed by the key as presented (it lives only in this isolate's memory), so a hit costs no hash.
+  // Only issued keys are cached, so the bootstrap key is never answered from here.
   const cached = keyCache.get(presented);
   if (cached && cached.until > now) return cached.actor;
+  if (env.ADMIN_API_KEY && safeEqual(presented, env.ADMIN_API_KEY)) return { keyId: BOOTSTRAP_ADMIN_KEY_ID, role: "admin" };
   const row = await env.DB.prepare("SELECT id, role, event_id, consignor_id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL")
     .bind(await sha256Hex(presented))
     .first<KeyRow>();
