@@ -13,7 +13,9 @@ const MAIN_PORT = 8797;
 const BARE_PORT = 8798;
 const DEADLINE_MS = 15 * 60_000;
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 6_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+/** 3 rounds × 200 checkouts leave the 1,000-item session enough items to sell. */
+const LATENCY_ROUNDS = 3;
 const REGISTERS = 20;
 const LARGE_ITEMS = Number(process.env.BENCH_LARGE_ITEMS ?? 100_000);
 const SMALL_ITEMS = 1_000;
@@ -252,7 +254,7 @@ async function main() {
     const smallRounds = [];
     const largeRounds = [];
     const perRound = Math.floor(LATENCY_CHECKOUTS);
-    for (let round = 0; round < ROUNDS; round++) {
+    for (let round = 0; round < LATENCY_ROUNDS; round++) {
       smallRounds.push(await load(LATENCY_CONCURRENCY, (w) => checkout(small, `reg-${w}`), forCount(perRound)));
       largeRounds.push(await load(LATENCY_CONCURRENCY, (w) => checkout(large, `reg-${w}`), forCount(perRound)));
     }
@@ -383,7 +385,7 @@ async function main() {
       },
       method: {
         checkout: `${REGISTERS} concurrent registers, 1 item per checkout, on one session of ${LARGE_ITEMS} items; ${ROUNDS} rounds of ${ROUND_MS / 1000} s alternating with the bare endpoint, medians reported`,
-        latency: `${LATENCY_CONCURRENCY} concurrent registers, ${perRound} checkouts per round, ${ROUNDS} alternating rounds per session size; ratio of p50`,
+        latency: `${LATENCY_CONCURRENCY} concurrent registers, ${perRound} checkouts per round, ${LATENCY_ROUNDS} alternating rounds per session size; ratio of p50`,
         pipeline: `${PIPELINE_RATE} checkouts/s for ${PIPELINE_SECONDS} s; calculation completedAt − transaction occurredAt (both the runtime's clock)`,
         drain: `${DRAIN_TRANSACTIONS} transactions uploaded by 4 offline registers, 100 per call; drainPerSecond = calculations completed / time from the first upload to the last calculation; backlogDrainPerSecond = the same after the uploads ended`,
         archive: "POST /v1/archive {force:true} after completing the session; rows and bytes from the run's output; RSS summed over the wrangler dev process group",
