@@ -370,7 +370,10 @@ export class Inventory extends DurableObject<Env> {
       cursor = page[page.length - 1]!.itemId;
       const now = Date.now();
       this.ctx.storage.transactionSync(() => {
-        for (const sold of page) this.recordSale({ itemId: sold.itemId, txId: sold.transactionId, sessionId, occurredAt: sold.soldAt }, actor, now);
+        // A page names each item once, as takeLocked needs.
+        const sales = page.map((sold) => ({ itemId: sold.itemId, txId: sold.transactionId, sessionId, occurredAt: sold.soldAt }));
+        const taken = this.takeLocked(sales, actor, now);
+        for (const sale of sales) if (!taken.has(sale.itemId)) this.recordUncommonSale(sale, actor, now);
       });
       if (page.length < SETTLE_PAGE) break;
     }
@@ -416,7 +419,8 @@ export class Inventory extends DurableObject<Env> {
           }
           for (const sale of saleRefs(message)) {
             if (once(sale) && taken.has(sale.itemId)) continue;
-            const outcome = this.recordSale(sale, actor, now);
+            // A sale the set-based pass tried and could not take needs no second try of it.
+            const outcome = once(sale) ? this.recordUncommonSale(sale, actor, now) : this.recordSale(sale, actor, now);
             if (outcome.anomaly) anomalies.push(outcome.anomaly);
           }
         }
@@ -492,8 +496,13 @@ export class Inventory extends DurableObject<Env> {
 
   /** Inside a transaction. */
   private recordSale(sale: SaleRef, actor: Actor, now: number) {
-    const { itemId, txId, sessionId, occurredAt } = sale;
     if (this.takeLocked([sale], actor, now).size > 0) return { changed: true, anomaly: null };
+    return this.recordUncommonSale(sale, actor, now);
+  }
+
+  /** A sale `takeLocked` could not take: a duplicate, a missing item, or one to resolve. In a transaction. */
+  private recordUncommonSale(sale: SaleRef, actor: Actor, now: number) {
+    const { itemId, txId, sessionId, occurredAt } = sale;
     const row = this.itemRow(itemId);
     if (!row) {
       audit(this.sql, actor, now, { entity: "item", entityId: itemId, action: "sell-refused", before: null, after: { transactionId: txId } });
