@@ -207,6 +207,39 @@ describe("retry workflow", () => {
 });
 
 describe("ledger", () => {
+  it("takes a full batch of 100 messages (far more values than a query may bind) in one go, with a duplicate and a void in it", async () => {
+    const pairs = Array.from({ length: 98 }, (_, i) => [item(`F${2 * i}`, "c1", 100 + 7 * i), item(`F${2 * i + 1}`, "c2", 333 + 11 * i)] as const);
+    await seedEvent("full", pairs.flat());
+    await createSession("full", "s1");
+    const sales = pairs.map((pair) => sale("full", pair.map((i) => ({ itemId: i.id, consignorId: i.consignorId, price: i.price }))));
+    const batch = [...sales, sales[0]!, voidOf(sales[1]!)];
+    expect(batch).toHaveLength(100);
+    const result = await deliver("transactions", batch);
+    expect(result.explicitAcks).toHaveLength(100);
+    expect(result.retryMessages).toEqual([]);
+
+    // Commission by a rounding written independently of lib/money (prices are positive).
+    const share = (price: number, rate: number) => Math.floor((price * rate + 5_000) / 10_000);
+    const owed = (consignor: 0 | 1, rate: number) => pairs.reduce((sum, pair) => sum + share(pair[consignor].price, rate), 0);
+    const c1 = (await call("GET", "/v1/events/full/consignors/c1/statement")).body;
+    const c2 = (await call("GET", "/v1/events/full/consignors/c2/statement")).body;
+    expect(c1.totals).toMatchObject({ sales: owed(0, 6000), reversals: -share(pairs[1]![0].price, 6000) });
+    expect(c2.totals).toMatchObject({ sales: owed(1, 7000), reversals: -share(pairs[1]![1].price, 7000) });
+    const summary = (await call("GET", "/v1/events/full/commissions")).body;
+    expect(summary.calculations).toEqual({ pending: 0, completed: 98, error: 0 });
+    const lines = await runInDurableObject(ledger("full"), (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM calculation_items").one().n);
+    expect(lines).toBe(196);
+
+    // The Inventory took the same batch: every item sold but the voided sale's two.
+    const counts = await runInDurableObject(env.INVENTORY.getByName("full"), (_i, state) =>
+      state.storage.sql.exec<{ status: string; n: number }>("SELECT status, COUNT(*) AS n FROM items GROUP BY status ORDER BY status").toArray(),
+    );
+    expect(counts).toEqual([
+      { status: "locked", n: 2 },
+      { status: "sold", n: 194 },
+    ]);
+  });
+
   it("holds a void that arrives before its sale and applies it when the sale does", async () => {
     await seedEvent("vb", [item("V1", "c2", 1000)]);
     const message = sale("vb", [{ itemId: "V1", consignorId: "c2", price: 1000 }]);
