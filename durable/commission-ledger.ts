@@ -134,7 +134,7 @@ interface Tally {
   errors: number;
   standingSales: number;
   lastCalculation: number | null;
-  /** Whether a void may be waiting for a sale of this transaction (checked per sale only then). */
+  /** Whether any void may be waiting for its sale (held_voids is looked at only then). */
   voidsHeld: boolean;
 }
 

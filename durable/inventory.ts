@@ -558,15 +558,11 @@ export class Inventory extends DurableObject<Env> {
       now,
       row.id,
     );
-    this.auditSold(row.id, row.status, row.sold_tx_id, txId, sessionId, actor, now);
-  }
-
-  private auditSold(itemId: string, status: InventoryStatus, soldBy: string | null, txId: string, sessionId: string, actor: Actor, now: number) {
     audit(this.sql, actor, now, {
       entity: "item",
-      entityId: itemId,
+      entityId: row.id,
       action: "sell",
-      before: { status, transactionId: soldBy },
+      before: { status: row.status, transactionId: row.sold_tx_id },
       after: { status: "sold", transactionId: txId, sessionId },
     });
   }
