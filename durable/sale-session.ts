@@ -23,6 +23,8 @@ import { ARCHIVE_PAGE, SESSION_KINDS, type ArchivePage, type ArchiveRow, type Se
  * one delete of the sent rows). It only delays the message, never the register's answer.
  */
 const OUTBOX_GATHER_MS = 20;
+/** Marks an item sold by a transaction (binds tx id, time); the caller adds the WHERE. */
+const SELL_ITEM = "UPDATE items SET status = 'sold', tx_id = ?, sold_at = ?, hold_id = NULL, hold_register = NULL, hold_expires_at = NULL";
 /** Items fetched from the Inventory per page while a session starts. */
 const LOAD_PAGE = 5_000;
 
@@ -552,8 +554,7 @@ export class SaleSession extends DurableObject<Env> {
     const rest: string[] = [];
     for (const id of ids) {
       const row = this.sql.one<Omit<ItemRow, "status">>(
-        `UPDATE items SET status = 'sold', tx_id = ?, sold_at = ?, hold_id = NULL, hold_register = NULL, hold_expires_at = NULL
-         WHERE id = ? AND status = 'available'
+        `${SELL_ITEM} WHERE id = ? AND status = 'available'
          RETURNING id, consignor_id, title, price, commission_rate, hold_id, hold_register, hold_expires_at`,
         txId,
         now,
@@ -565,7 +566,7 @@ export class SaleSession extends DurableObject<Env> {
     if (rest.length > 0) {
       for (const item of this.claim(rest, holdId, registerId, now).rows) {
         this.sql.run(
-          "UPDATE items SET status = 'sold', tx_id = ?, sold_at = ?, hold_id = NULL, hold_register = NULL, hold_expires_at = NULL WHERE id = ?",
+          `${SELL_ITEM} WHERE id = ?`,
           txId,
           now,
           item.id,
