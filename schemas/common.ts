@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ID_PATTERN, UUID_PATTERN } from "../lib/ids";
 
-export const Id = z.string().regex(ID_PATTERN, "1–64 characters of A–Z, a–z, 0–9, '.', '_' or '-'");
+export const Id = z.string().regex(ID_PATTERN, "1–64 characters of A–Z, a–z, 0–9, '.', '_' or '-', starting with a letter or digit");
 export const TransactionId = z
   .string()
   .regex(UUID_PATTERN, "a UUID")

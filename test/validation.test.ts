@@ -88,8 +88,58 @@ describe("bad input", () => {
     const response = await exports.default.fetch(
       new Request(`${BASE}/v1/events/va/items`, { method: "PUT", headers: { Authorization: `Bearer ${ADMIN}`, "Content-Type": "application/json" }, body: "x".repeat(9 * 1024 * 1024) }),
     );
-    expect(response.status).toBe(400);
-    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("VALIDATION_FAILED");
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("PAYLOAD_TOO_LARGE");
+  });
+
+  it("refuses an oversized body on every /v1 route before reading it, declared or streamed, and changes nothing", async () => {
+    const before = await fingerprint();
+    // A checkout padded past 1 MiB, with its length declared.
+    const padded = { ...checkoutBody(["V1"]), shopperCode: "S1", pad: "x".repeat(1024 * 1024) };
+    const declared = await call("POST", "/v1/events/va/sessions/s1/transactions", { key: registerKey, body: padded });
+    expectError(declared, 413, "PAYLOAD_TOO_LARGE");
+    expect(declared.body.error.details.maxBytes).toBe(1024 * 1024);
+    // The same from a client that streams without a length: counted as it arrives.
+    const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 40) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const streamed = await exports.default.fetch(
+      new Request(`${BASE}/v1/events/va/rates`, { method: "PUT", headers: { Authorization: `Bearer ${ADMIN}`, "Content-Type": "application/json" }, body: stream, duplex: "half" } as RequestInit),
+    );
+    expect(streamed.status).toBe(413);
+    expect(((await streamed.json()) as { error: { code: string } }).error.code).toBe("PAYLOAD_TOO_LARGE");
+    // Fewer chunks were read than the client had to send: the limit stopped the reading.
+    expect(sent).toBeLessThan(40);
+    // An offline upload may be larger than 1 MiB (100 sales of up to 200 items).
+    const upload = {
+      transactions: Array.from({ length: 100 }, () => ({ ...checkoutBody(Array.from({ length: 200 }, (_, i) => `NOPE-${"y".repeat(50)}-${i}`)) })),
+    };
+    expect(JSON.stringify(upload).length).toBeGreaterThan(1024 * 1024);
+    const big = await call("POST", "/v1/events/va/sessions/s1/transactions/batch", { key: registerKey, body: upload });
+    expect(big.status).toBe(200);
+    expect(big.body.results.every((r: { status: number }) => r.status === 409)).toBe(true);
+    expect(await fingerprint()).toEqual(before);
+  });
+
+  it("refuses ids that do not start with a letter or digit (URL normalisation would rewrite . and ..)", async () => {
+    const before = await fingerprint();
+    for (const id of [".", "..", ".hidden", "-dash", "_under"]) {
+      expectError(await call("POST", "/v1/events", { body: { id, name: "Dots" } }), 400, "VALIDATION_FAILED");
+      expectError(await call("PUT", "/v1/events/va/items", { body: { items: [{ ...good, id }] } }), 400, "VALIDATION_FAILED");
+      expectError(await call("PUT", "/v1/events/va/items", { body: { items: [{ ...good, consignorId: id }] } }), 400, "VALIDATION_FAILED");
+      expectError(await call("POST", "/v1/events/va/sessions", { body: { id, name: "X", startTime: 1, endTime: 5 } }), 400, "VALIDATION_FAILED");
+    }
+    expectError(await call("PUT", "/v1/events/va/consignors/-c1", { body: { name: "X", tier: "standard" } }), 400, "VALIDATION_FAILED");
+    expectError(await call("GET", "/v1/events/va/items/.x"), 400, "VALIDATION_FAILED");
+    // Ids that start with a letter or digit and hold dots are still fine.
+    expect((await call("PUT", "/v1/events/va/items", { body: { items: [{ ...good, id: "A.1-b_2" }] } })).status).toBe(200);
+    expect((await call("GET", "/v1/events/va/items/A.1-b_2")).status).toBe(200);
+    expect((await fingerprint()).session).toEqual(before.session);
   });
 
   it("refuses a cart with items the session does not have, naming exactly those", async () => {

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { AppError } from "../../lib/errors";
 import { archive } from "./archive";
 import { authenticate } from "./auth";
+import { bodyLimits } from "./body-limits";
 import { commissions } from "./commissions";
 import type { AppEnv } from "./context";
 import { events } from "./events";
@@ -14,6 +15,7 @@ export const app = new Hono<AppEnv>();
 app.get("/health", (c) => c.json({ ok: true }));
 
 app.use("/v1/*", authenticate);
+app.use("/v1/*", bodyLimits);
 app.route("/v1/events", events);
 app.route("/v1/events", items);
 app.route("/v1/events", sessions);

@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { AppError, unwrap } from "../../lib/errors";
 import { ItemPatch, ItemsUpsert } from "../../schemas/api";
 import { Id } from "../../schemas/common";
@@ -9,12 +8,8 @@ import { inventoryOf } from "./stubs";
 
 export const items = new Hono<AppEnv>();
 
-const tooLarge = () => {
-  throw new AppError("VALIDATION_FAILED", "the body is too large: send at most 5,000 items per call");
-};
-
-/** Bulk upsert of modifiable items, up to 5,000 per call, all or nothing. */
-items.put("/:eventId/items", bodyLimit({ maxSize: 8 * 1024 * 1024, onError: tooLarge }), async (c) => {
+/** Bulk upsert of modifiable items, up to 5,000 per call (8 MiB, see body-limits.ts), all or nothing. */
+items.put("/:eventId/items", async (c) => {
   const eventId = parse(Id, c.req.param("eventId"), "eventId");
   const actor = authorize(c, ["admin"]);
   const { items: input } = await parseBody(c, ItemsUpsert);
