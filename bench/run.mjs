@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import http from "node:http";
 import { cpus, platform, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
+import { randomInt, randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 
 const HOST = "127.0.0.1";
@@ -168,8 +169,19 @@ const fmt = (r) => `${r.rps.toFixed(0).padStart(6)} req/s   p50 ${r.p50.toFixed(
 // ------------------------------------------------------------------ seeding
 
 const itemId = (prefix, i) => `${prefix}${String(i).padStart(6, "0")}`;
-let txCounter = 0;
-const uuid = () => `00000000-0000-4000-8000-${String(++txCounter).padStart(12, "0")}`;
+/** Registers make random v4 UUIDs, so each new transaction lands at a random place in every index keyed by it. */
+const uuid = () => randomUUID();
+/** The order a session's tags are scanned in: shoppers pick items from all over the floor, not in tag order. */
+function scanOrder(n) {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+/** The next tag of the event to sell, in its scan order. */
+const nextItem = (event) => itemId("T", event.order[event.next++]);
 
 async function seedEvent(eventId, items) {
   await must("POST", "/v1/events", { id: eventId, name: `Bench ${eventId}` }, [201, 200]);
@@ -187,14 +199,14 @@ async function seedEvent(eventId, items) {
   const registerKey = (await must("POST", `/v1/events/${eventId}/api-keys`, { role: "register", label: "bench" }, [201])).key;
   await must("POST", `/v1/events/${eventId}/sessions`, { id: "s1", name: "Main sale", startTime: 0, endTime: 1 }, [201, 200]);
   await must("POST", `/v1/events/${eventId}/sessions/s1/start`, undefined, [200]);
-  return { eventId, registerKey, next: 0, items };
+  return { eventId, registerKey, next: 0, items, order: scanOrder(items) };
 }
 
 /** A checkout of the next unsold item of the event's session (1 item per checkout). */
 function checkout(event, registerId) {
+  if (event.next >= event.items) return Promise.resolve({ ok: false, detail: "ran out of items" });
   const id = uuid();
-  const item = itemId("T", event.next++);
-  if (event.next > event.items) return Promise.resolve({ ok: false, detail: "ran out of items" });
+  const item = nextItem(event);
   return api("POST", `/v1/events/${event.eventId}/sessions/s1/transactions`, { id, registerId, shopperCode: "S-1", items: [item] }, event.registerKey).then((res) => ({
     ok: res.status === 201,
     ms: res.ms,
@@ -304,7 +316,7 @@ async function main() {
         while (produced < DRAIN_TRANSACTIONS) {
           const count = Math.min(100, DRAIN_TRANSACTIONS - produced);
           produced += count;
-          const transactions = Array.from({ length: count }, () => ({ id: uuid(), registerId: `offline-${uploader}`, shopperCode: "S-1", items: [itemId("T", large.next++)] }));
+          const transactions = Array.from({ length: count }, () => ({ id: uuid(), registerId: `offline-${uploader}`, shopperCode: "S-1", items: [nextItem(large)] }));
           const res = await api("POST", `/v1/events/${large.eventId}/sessions/s1/transactions/batch`, { transactions }, large.registerKey);
           uploadErrors += res.status === 200 ? res.body.results.filter((r) => r.status !== 201).length : count;
         }

@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { AppError, notFound } from "../../lib/errors";
+import { Id } from "../../schemas/common";
+import { manifestKey } from "../../workflows/archive-store";
 import { startArchive } from "../archive";
 import { authorize } from "./auth";
 import { parse, type AppEnv } from "./context";
@@ -32,4 +34,14 @@ archive.get("/:instanceId", async (c) => {
   if (!instance) throw notFound(`archive run ${instanceId}`);
   const { status, output, error } = await instance.status();
   return c.json({ instanceId, status, ...(output !== undefined ? { output } : {}), ...(error ? { error } : {}) });
+});
+
+/** The manifest of a session's archive in R2 (counts and SHA-256 of every part), as the last run wrote it. */
+archive.get("/manifests/:eventId/:sessionId", async (c) => {
+  authorize(c, ["admin"]);
+  const eventId = parse(Id, c.req.param("eventId"), "eventId");
+  const sessionId = parse(Id, c.req.param("sessionId"), "sessionId");
+  const object = await c.env.ARCHIVE.get(manifestKey({ eventId, sessionId }));
+  if (!object) throw notFound(`the archive of session ${eventId}/${sessionId}`);
+  return c.json(JSON.parse(await object.text()) as unknown);
 });
