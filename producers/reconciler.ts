@@ -11,6 +11,8 @@ export interface ReconcileReport {
   reemitted: { completed: number; voided: number };
   /** Transaction ids re-emitted, for the log (at most the first 100). */
   repaired: string[];
+  /** Set when this event could not be reconciled (the nightly run goes on with the next one). */
+  error?: string;
 }
 
 /**
@@ -54,12 +56,19 @@ export async function reconcileEvent(env: Env, eventId: string, settleMs = 60_00
   return report;
 }
 
-/** Reconciles every event; records what it repaired in the D1 audit log. */
+/** Reconciles every event, each on its own (one failing does not stop the others); records what it repaired in the D1 audit log. */
 export async function reconcileAll(env: Env, settleMs?: number): Promise<ReconcileReport[]> {
   const { results: events } = await env.DB.prepare("SELECT id FROM events ORDER BY id").all<{ id: string }>();
   const reports: ReconcileReport[] = [];
   for (const { id } of events) {
-    const report = await reconcileEvent(env, id, settleMs);
+    let report: ReconcileReport;
+    try {
+      report = await reconcileEvent(env, id, settleMs);
+    } catch (error) {
+      console.error(`reconciler could not reconcile event ${id}; it is tried again next night`, error);
+      reports.push({ eventId: id, sessions: 0, transactionsChecked: 0, reemitted: { completed: 0, voided: 0 }, repaired: [], error: String(error) });
+      continue;
+    }
     reports.push(report);
     if (report.reemitted.completed + report.reemitted.voided > 0) {
       console.warn(`reconciler re-emitted messages for event ${id}`, report);

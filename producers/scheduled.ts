@@ -1,10 +1,32 @@
 import { startArchive } from "./archive";
 import { reconcileAll } from "./reconciler";
 
-/** The nightly cron: bring every ledger up to date with its sessions, then start tonight's archive. */
+/**
+ * The nightly cron: bring every ledger up to date with its sessions, and start tonight's archive.
+ * The two jobs are independent: one failing does not skip the other. A failure is logged and
+ * rethrown at the end, so the cron run shows as failed while the other job still ran.
+ */
 export async function onSchedule(controller: ScheduledController, env: Env): Promise<void> {
-  const reports = await reconcileAll(env);
-  const repaired = reports.reduce((n, r) => n + r.reemitted.completed + r.reemitted.voided, 0);
-  const { instanceId, started } = await startArchive(env, controller.scheduledTime, false);
-  console.log(`cron ${controller.cron}: reconciled ${reports.length} event(s), re-emitted ${repaired} message(s); archive ${instanceId} ${started ? "started" : "already ran"}`);
+  const failed: { job: string; error: unknown }[] = [];
+  let reconciled = "reconciler failed";
+  try {
+    const reports = await reconcileAll(env);
+    const repaired = reports.reduce((n, r) => n + r.reemitted.completed + r.reemitted.voided, 0);
+    const broken = reports.filter((r) => r.error !== undefined);
+    reconciled = `reconciled ${reports.length - broken.length} event(s), re-emitted ${repaired} message(s)`;
+    for (const r of broken) failed.push({ job: `reconcile ${r.eventId}`, error: r.error });
+  } catch (error) {
+    failed.push({ job: "reconcile", error });
+  }
+  let archived = "archive failed to start";
+  try {
+    const { instanceId, started } = await startArchive(env, controller.scheduledTime, false);
+    archived = `archive ${instanceId} ${started ? "started" : "already ran"}`;
+  } catch (error) {
+    failed.push({ job: "archive", error });
+  }
+  console.log(JSON.stringify({ msg: "cron", cron: controller.cron, reconciled, archived, failed: failed.map((f) => ({ job: f.job, error: String(f.error) })) }));
+  if (failed.length > 0) {
+    throw new AggregateError(failed.map((f) => f.error), `nightly jobs failed: ${failed.map((f) => f.job).join(", ")}`);
+  }
 }
