@@ -1,0 +1,62 @@
+import { AUDIT_TABLE } from "../../lib/audit";
+import type { Sql } from "../../lib/sql";
+import type { InventoryStatus, SessionStatus } from "../../schemas/domain";
+
+export const MIGRATIONS: string[][] = [
+  [
+    `CREATE TABLE event (id INTEGER PRIMARY KEY CHECK (id = 1), event_id TEXT NOT NULL, name TEXT NOT NULL, created_at INTEGER NOT NULL)`,
+    `CREATE TABLE items (
+      id TEXT PRIMARY KEY, consignor_id TEXT NOT NULL, title TEXT NOT NULL, category TEXT NOT NULL,
+      size TEXT NOT NULL, price INTEGER NOT NULL, data TEXT NOT NULL DEFAULT '{}',
+      status TEXT NOT NULL, shopify_id TEXT, last_synced INTEGER, last_modified INTEGER NOT NULL,
+      version INTEGER NOT NULL, sold_tx_id TEXT, sold_session_id TEXT
+    ) WITHOUT ROWID`,
+    `CREATE INDEX items_by_status ON items (status, id)`,
+    `CREATE TABLE sync_metadata (
+      id INTEGER PRIMARY KEY CHECK (id = 1), last_sync_time INTEGER, sync_count INTEGER NOT NULL DEFAULT 0,
+      conflict_count INTEGER NOT NULL DEFAULT 0, last_successful_sync INTEGER
+    )`,
+    `INSERT INTO sync_metadata (id) VALUES (1)`,
+    `CREATE TABLE sessions (
+      id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, position INTEGER NOT NULL,
+      settled INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+    ) WITHOUT ROWID`,
+    // Every sale this object has heard of, and every void. An item's status follows from them, not
+    // from the order messages arrive in: it is sold while a sale of it stands that was not voided.
+    `CREATE TABLE sales (
+      item_id TEXT NOT NULL, tx_id TEXT NOT NULL, session_id TEXT NOT NULL, occurred_at INTEGER NOT NULL,
+      PRIMARY KEY (item_id, tx_id)
+    ) WITHOUT ROWID`,
+    `CREATE TABLE voided (tx_id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID`,
+    AUDIT_TABLE,
+  ],
+];
+
+export type ItemRow = {
+  id: string;
+  consignor_id: string;
+  title: string;
+  category: string;
+  size: string;
+  price: number;
+  data: string;
+  status: InventoryStatus;
+  shopify_id: string | null;
+  last_synced: number | null;
+  last_modified: number;
+  version: number;
+  sold_tx_id: string | null;
+  sold_session_id: string | null;
+};
+
+export type SessionRow = { id: string; name: string; status: SessionStatus | "starting"; position: number; settled: number };
+
+// Reads by key that several concerns share.
+
+export function itemRow(sql: Sql, id: string): ItemRow | null {
+  return sql.one<ItemRow>("SELECT * FROM items WHERE id = ?", id);
+}
+
+export function runningSession(sql: Sql): SessionRow | null {
+  return sql.one<SessionRow>("SELECT * FROM sessions WHERE status IN ('starting', 'active') ORDER BY position LIMIT 1");
+}
