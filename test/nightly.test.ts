@@ -14,7 +14,7 @@ describe("nightly jobs", () => {
     // A real failure of the reconciler: the table it starts from is gone for this run.
     await env.DB.prepare("ALTER TABLE events RENAME TO events_away").run();
     try {
-      await expect(worker.scheduled(createScheduledController({ scheduledTime, cron: "0 3 * * *" }), env, {} as ExecutionContext)).rejects.toThrow(/reconcile/);
+      await expect(worker.scheduled(createScheduledController({ scheduledTime, cron: "0 3 * * *" }), env)).rejects.toThrow(/reconcile/);
     } finally {
       await env.DB.prepare("ALTER TABLE events_away RENAME TO events").run();
     }
