@@ -8,7 +8,7 @@ import { eventRow, insertEvent, recordedEvent, requireEvent } from "./event";
 import { applyPatch, checkPatch, countByStatus, findItem, itemView, saveItems } from "./items";
 import { batchOf, saleOf, voidOf, type SaleOutcome } from "./sales";
 import { itemRow, MIGRATIONS } from "./schema";
-import { prepareSessionStart, registerSession, sessionItems, sessionStatusChanged, type SessionContext } from "./sessions";
+import { catchUpWithSessions, prepareSessionStart, registerSession, sessionItems, sessionStatusChanged, type SessionContext } from "./sessions";
 
 export type { SaleOutcome } from "./sales";
 
@@ -72,10 +72,15 @@ export class Inventory extends DurableObject<Env> {
     });
   }
 
-  /** Changes an item at its current version: its data while modifiable, or `status: "transfer"`. */
+  /**
+   * Changes an item at its current version: its data while modifiable, or `status: "transfer"`. A
+   * transfer first catches up with the sessions (one may have ended, and sold the item, without
+   * this object hearing); the checks and the write then run with no await between them.
+   */
   async patchItem(itemId: string, patch: ItemPatch, actor: Actor): Promise<Result<InventoryItem>> {
-    return attempt(() => {
+    return attempt(async () => {
       requireEvent(this.sql);
+      if (patch.status === "transfer") await catchUpWithSessions(this.sessions);
       const change = checkPatch(this.sql, itemId, patch);
       const now = Date.now();
       this.ctx.storage.transactionSync(() => applyPatch(this.sql, itemId, change, actor, now));

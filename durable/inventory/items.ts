@@ -3,7 +3,7 @@ import { AppError, invalidTransition, notFound } from "../../lib/errors";
 import type { Sql } from "../../lib/sql";
 import type { ItemInput, ItemPatch } from "../../schemas/api";
 import type { Actor, InventoryItem, InventoryStatus } from "../../schemas/domain";
-import { itemRow, runningSession, type ItemRow } from "./schema";
+import { itemRow, runningSession, unsettledSession, type ItemRow } from "./schema";
 
 /**
  * Creates or replaces items, all or none: one item that is no longer modifiable refuses the
@@ -96,6 +96,10 @@ export function checkPatch(sql: Sql, itemId: string, patch: ItemPatch): ItemChan
     const running = runningSession(sql);
     if (running) {
       throw invalidTransition("item", row.status, "transfer", { reason: "a session is running", sessionId: running.id });
+    }
+    const unsettled = unsettledSession(sql);
+    if (unsettled) {
+      throw invalidTransition("item", row.status, "transfer", { reason: "an ended session's sales are not yet all known; try again shortly", sessionId: unsettled.id });
     }
   }
   const next = {

@@ -60,3 +60,8 @@ export function itemRow(sql: Sql, id: string): ItemRow | null {
 export function runningSession(sql: Sql): SessionRow | null {
   return sql.one<SessionRow>("SELECT * FROM sessions WHERE status IN ('starting', 'active') ORDER BY position LIMIT 1");
 }
+
+/** The ended session whose sales are not yet all known here, if any. */
+export function unsettledSession(sql: Sql): SessionRow | null {
+  return sql.one<SessionRow>("SELECT * FROM sessions WHERE status = 'completed' AND settled = 0 ORDER BY position LIMIT 1");
+}

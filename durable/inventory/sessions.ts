@@ -46,15 +46,18 @@ export function registerSession(sql: Sql, input: SessionCreate, now: number): { 
 
 /**
  * The first half of a session start: sessions run one after another, so another running session
- * refuses it; sessions that ended are settled first (their sales are known here), then every
- * modifiable item is locked.
+ * refuses it. The check and the claim (`starting`) happen with no await between them: a Durable
+ * Object takes other requests at every await, and two starts at the same moment must not both
+ * pass the check. Sessions that ended are settled next (their sales are known here before the new
+ * session loads its items), then every modifiable item is locked.
  */
 export async function prepareSessionStart(ctx: SessionContext, sessionId: string, actor: Actor): Promise<{ locked: number }> {
   const { sql } = ctx;
   requireEvent(sql);
-  const session = sql.one<SessionRow>("SELECT * FROM sessions WHERE id = ?", sessionId);
-  if (!session) throw notFound(`session ${sessionId}`);
+  if (!sql.one<SessionRow>("SELECT * FROM sessions WHERE id = ?", sessionId)) throw notFound(`session ${sessionId}`);
   await refreshRunningSessions(ctx, sessionId);
+  // No await from here to the claim.
+  const session = sql.one<SessionRow>("SELECT * FROM sessions WHERE id = ?", sessionId)!;
   const running = runningSession(sql);
   if (running && running.id !== sessionId) {
     throw invalidTransition("session", session.status, "active", {
@@ -62,10 +65,15 @@ export async function prepareSessionStart(ctx: SessionContext, sessionId: string
       runningSession: running.id,
     });
   }
-  for (const ended of sql.all<{ id: string }>("SELECT id FROM sessions WHERE status = 'completed' AND settled = 0")) {
-    await settle(ctx, ended.id);
-  }
+  if (session.status !== "initial" && session.status !== "starting") throw invalidTransition("session", session.status, "active");
   sql.run("UPDATE sessions SET status = 'starting', updated_at = ? WHERE id = ?", ctx.now(), sessionId);
+  try {
+    await settleEnded(ctx);
+  } catch (error) {
+    // Not started after all: give the claim back so this or another session can try again.
+    sql.run("UPDATE sessions SET status = 'initial', updated_at = ? WHERE id = ? AND status = 'starting'", ctx.now(), sessionId);
+    throw error;
+  }
   let locked = 0;
   for (;;) {
     const now = ctx.now();
@@ -80,6 +88,22 @@ export async function prepareSessionStart(ctx: SessionContext, sessionId: string
     locked += batch.length;
   }
   return { locked };
+}
+
+/** Settles every session that ended and is not yet settled (their sales become known here). */
+async function settleEnded(ctx: SessionContext) {
+  for (const ended of ctx.sql.all<{ id: string }>("SELECT id FROM sessions WHERE status = 'completed' AND settled = 0")) {
+    await settle(ctx, ended.id);
+  }
+}
+
+/**
+ * Before an item leaves the sale (transfer): learn of any session that ended without this object
+ * hearing, and settle every ended session, so an item one of them sold is known to be sold.
+ */
+export async function catchUpWithSessions(ctx: SessionContext) {
+  await refreshRunningSessions(ctx, "");
+  await settleEnded(ctx);
 }
 
 /**
