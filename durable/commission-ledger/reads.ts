@@ -1,0 +1,132 @@
+import { notFound } from "../../lib/errors";
+import type { Sql } from "../../lib/sql";
+import { TransactionCompleted } from "../../schemas/messages";
+import type { LedgerContext } from "./context";
+import { calculation, type CalculationItemRow, type CalculationRow, type CalculationStatus, type ConsignorRow } from "./schema";
+import type { CalculationView, CommissionSummary, ConsignorStatement } from "./types";
+
+// What the ledger shows; reads only.
+
+export function calculationView(sql: Sql, txId: string): CalculationView {
+  const calc = calculation(sql, txId);
+  if (!calc) throw notFound(`calculation ${txId}`);
+  return view(sql, calc);
+}
+
+export function calculationPage(sql: Sql, status: CalculationStatus | null, afterId: string, limit: number): { calculations: CalculationView[]; next: string | null } {
+  const rows = status
+    ? sql.all<CalculationRow>("SELECT * FROM calculations WHERE status = ? AND tx_id > ? ORDER BY tx_id LIMIT ?", status, afterId, limit)
+    : sql.all<CalculationRow>("SELECT * FROM calculations WHERE tx_id > ? ORDER BY tx_id LIMIT ?", afterId, limit);
+  return { calculations: rows.map((r) => view(sql, r)), next: rows.length === limit ? rows.at(-1)!.tx_id : null };
+}
+
+/** Which of `txIds` the ledger has a calculation for, and which voids it has applied or holds. */
+export function knownOf(sql: Sql, txIds: string[]): Record<string, { calculated: boolean; voidKnown: boolean }> {
+  const known: Record<string, { calculated: boolean; voidKnown: boolean }> = {};
+  for (const id of txIds) {
+    const calc = sql.one<{ voided_at: number | null }>("SELECT voided_at FROM calculations WHERE tx_id = ?", id);
+    const held = sql.one("SELECT 1 AS x FROM held_voids WHERE tx_id = ?", id);
+    known[id] = { calculated: calc !== null, voidKnown: calc?.voided_at != null || held !== null };
+  }
+  return known;
+}
+
+/** Per-consignor totals, calculation counts by status, and the house's share. */
+export function summarize(sql: Sql): CommissionSummary {
+  const meta = sql.one<{ total_calculations: number; error_count: number; last_calculation: number | null; standing_sales: number }>(
+    "SELECT * FROM ledger_meta WHERE id = 1",
+  )!;
+  const counts: Record<CalculationStatus, number> = { pending: 0, completed: 0, error: 0 };
+  for (const r of sql.all<{ status: CalculationStatus; n: number }>("SELECT status, COUNT(*) AS n FROM calculations GROUP BY status")) counts[r.status] = r.n;
+  const byConsignor = new Map<string, CommissionSummary["consignors"][number]>();
+  for (const c of sql.all<ConsignorRow>("SELECT * FROM consignors ORDER BY id")) {
+    byConsignor.set(c.id, { consignorId: c.id, name: c.name, tier: c.tier, sales: 0, reversals: 0, adjustments: 0, balance: 0 });
+  }
+  for (const r of sql.all<{ consignor_id: string; kind: "sale" | "reversal" | "adjustment"; amount: number }>(
+    "SELECT consignor_id, kind, SUM(amount) AS amount FROM entries GROUP BY consignor_id, kind",
+  )) {
+    const row = byConsignor.get(r.consignor_id) ?? { consignorId: r.consignor_id, name: null, tier: null, sales: 0, reversals: 0, adjustments: 0, balance: 0 };
+    row[r.kind === "sale" ? "sales" : r.kind === "reversal" ? "reversals" : "adjustments"] += r.amount;
+    row.balance += r.amount;
+    byConsignor.set(r.consignor_id, row);
+  }
+  const consignors = [...byConsignor.values()];
+  const owed = consignors.reduce((sum, c) => sum + c.balance, 0);
+  return {
+    metadata: { totalCalculations: meta.total_calculations, errorCount: meta.error_count, lastCalculation: meta.last_calculation },
+    calculations: counts,
+    totalSales: meta.standing_sales,
+    consignorTotal: owed,
+    houseShare: meta.standing_sales - owed,
+    consignors,
+    adjustmentsRunning: sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM adjustment_batches WHERE status = 'running'")!.n,
+  };
+}
+
+/** Everything a consignor is owed and why: each item sold, each reversal, each adjustment. */
+export function statementOf(ledger: Pick<LedgerContext, "sql" | "consignor">, consignorId: string): ConsignorStatement {
+  const { sql } = ledger;
+  const consignor = ledger.consignor(consignorId);
+  if (!consignor) throw notFound(`consignor ${consignorId}`);
+  const items = sql
+    .all<CalculationItemRow & { tx_id: string; session_id: string; occurred_at: number; voided_at: number | null }>(
+      `SELECT i.*, c.session_id, c.occurred_at, c.voided_at FROM calculation_items i JOIN calculations c ON c.tx_id = i.tx_id
+       WHERE i.consignor_id = ? ORDER BY c.occurred_at, i.tx_id, i.position`,
+      consignorId,
+    )
+    .map((r) => ({
+      transactionId: r.tx_id,
+      sessionId: r.session_id,
+      soldAt: r.occurred_at,
+      itemId: r.item_id,
+      price: r.price,
+      rate: r.rate,
+      commission: r.commission,
+      voided: r.voided_at !== null,
+    }));
+  const entries = sql
+    .all<{ seq: number; tx_id: string; kind: "sale" | "reversal" | "adjustment"; amount: number; batch_id: string; created_at: number }>(
+      "SELECT seq, tx_id, kind, amount, batch_id, created_at FROM entries WHERE consignor_id = ? ORDER BY seq",
+      consignorId,
+    )
+    .map((e) => ({ transactionId: e.tx_id, kind: e.kind, amount: e.amount, batchId: e.batch_id || null, at: e.created_at }));
+  const uncalculated = sql
+    .all<{ tx_id: string; status: CalculationStatus; error_code: string | null; message: string }>(
+      "SELECT tx_id, status, error_code, message FROM calculations WHERE status != 'completed'",
+    )
+    .flatMap((c) =>
+      TransactionCompleted.parse(JSON.parse(c.message))
+        .items.filter((i) => i.consignorId === consignorId)
+        .map((i) => ({ transactionId: c.tx_id, itemId: i.itemId, price: i.price, status: c.status, errorCode: c.error_code })),
+    );
+  const sum = (kind: string) => entries.filter((e) => e.kind === kind).reduce((s, e) => s + e.amount, 0);
+  return {
+    consignor,
+    items,
+    entries,
+    totals: { sales: sum("sale"), reversals: sum("reversal"), adjustments: sum("adjustment"), balance: entries.reduce((s, e) => s + e.amount, 0) },
+    uncalculated,
+  };
+}
+
+function view(sql: Sql, calc: CalculationRow): CalculationView {
+  return {
+    transactionId: calc.tx_id,
+    sessionId: calc.session_id,
+    status: calc.status,
+    attempts: calc.attempts,
+    round: calc.round,
+    error: calc.error_code ? { code: calc.error_code, message: calc.error ?? "" } : null,
+    saleTotal: calc.sale_total,
+    baseAmount: calc.base_amount,
+    bonusAmount: calc.bonus_amount,
+    totalAmount: calc.total_amount,
+    items: sql
+      .all<CalculationItemRow>("SELECT * FROM calculation_items WHERE tx_id = ? ORDER BY position", calc.tx_id)
+      .map((i) => ({ itemId: i.item_id, consignorId: i.consignor_id, price: i.price, rate: i.rate, baseCommission: i.base_commission, commission: i.commission })),
+    voided: calc.voided_at !== null,
+    voidReason: calc.void_reason,
+    occurredAt: calc.occurred_at,
+    completedAt: calc.completed_at,
+  };
+}

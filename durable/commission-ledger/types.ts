@@ -1,0 +1,51 @@
+import type { Tier } from "../../lib/money";
+import type { ConsignorRecord } from "../../schemas/domain";
+import type { CalculationStatus } from "./schema";
+
+// What the ledger's RPC methods return; callers import them from "durable/commission-ledger".
+
+export interface CalculationView {
+  transactionId: string;
+  sessionId: string;
+  status: CalculationStatus;
+  attempts: number;
+  round: number;
+  error: { code: string; message: string } | null;
+  saleTotal: number;
+  baseAmount: number | null;
+  bonusAmount: number | null;
+  totalAmount: number | null;
+  items: { itemId: string; consignorId: string; price: number; rate: number; baseCommission: number; commission: number }[];
+  voided: boolean;
+  voidReason: string | null;
+  occurredAt: number;
+  completedAt: number | null;
+}
+
+/** What became of a sale handed to the ledger: a retry workflow starts for `error`. */
+export interface CalculationOutcome {
+  transactionId: string;
+  status: CalculationStatus;
+  round: number;
+  duplicate: boolean;
+  errorCode: string | null;
+  error: string | null;
+}
+
+export interface CommissionSummary {
+  metadata: { totalCalculations: number; errorCount: number; lastCalculation: number | null };
+  calculations: Record<CalculationStatus, number>;
+  totalSales: number;
+  consignorTotal: number;
+  houseShare: number;
+  consignors: { consignorId: string; name: string | null; tier: Tier | null; sales: number; reversals: number; adjustments: number; balance: number }[];
+  adjustmentsRunning: number;
+}
+
+export interface ConsignorStatement {
+  consignor: ConsignorRecord;
+  items: { transactionId: string; sessionId: string; soldAt: number; itemId: string; price: number; rate: number; commission: number; voided: boolean }[];
+  entries: { transactionId: string; kind: "sale" | "reversal" | "adjustment"; amount: number; batchId: string | null; at: number }[];
+  totals: { sales: number; reversals: number; adjustments: number; balance: number };
+  uncalculated: { transactionId: string; itemId: string; price: number; status: CalculationStatus; errorCode: string | null }[];
+}
