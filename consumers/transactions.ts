@@ -34,11 +34,18 @@ export async function consumeTransactions(batch: MessageBatch<unknown>, env: Env
           env.INVENTORY.getByName(eventId).applyBatch(bodies),
           env.COMMISSION_LEDGER.getByName(eventId).recordBatch(bodies),
         ]);
-        const { anomalies } = unwrap(inventory);
+        const { anomalies, rejected } = unwrap(inventory);
         if (anomalies.length > 0) console.error(`event ${eventId}: two standing sales of an item (a void is on its way)`, anomalies);
-        for (const calc of unwrap(ledger).sales) {
-          if (calc.status === "error") await startCommissionRetry(env, { eventId, transactionId: calc.transactionId, round: calc.round });
+        const { sales, rejectedVoids } = unwrap(ledger);
+        for (const calc of sales) {
+          if (calc.rejected === undefined && calc.status === "error") await startCommissionRetry(env, { eventId, transactionId: calc.transactionId, round: calc.round });
         }
+        const refused = [
+          ...rejected.map((r) => ({ by: "inventory", transactionId: r.transactionId, type: r.type, reason: `belongs to session ${r.ownerSessionId}` })),
+          ...sales.flatMap((c) => (c.rejected === undefined ? [] : [{ by: "ledger", transactionId: c.transactionId, type: "transaction.completed", reason: c.rejected }])),
+          ...rejectedVoids.map((v) => ({ by: "ledger", transactionId: v.transactionId, type: "transaction.voided", reason: v.reason })),
+        ];
+        if (refused.length > 0) await recordRefused(env, eventId, bodies, refused);
         for (const { message } of group) message.ack();
       } catch (error) {
         console.warn(`${batch.queue}: ${group.length} message(s) of event ${eventId} failed; retrying`, error);
@@ -89,6 +96,33 @@ async function onVoided(message: TransactionVoided, env: Env) {
   ]);
   unwrap(inventory);
   unwrap(ledger);
+}
+
+/**
+ * Messages the Inventory or the ledger refused to apply (a transaction id of another session) are
+ * acked, and kept with why in the D1 audit log, so a person sees them and nothing repeats forever.
+ */
+async function recordRefused(env: Env, eventId: string, bodies: TransactionMessage[], refused: { by: string; transactionId: string; type: string; reason: string }[]) {
+  console.error(JSON.stringify({ msg: "messages refused: transaction id of another session", eventId, refused }));
+  const now = Date.now();
+  await env.DB.batch(
+    refused.map((r) => {
+      const body = bodies.find((b) => b.transactionId === r.transactionId && b.type === r.type);
+      return env.DB.prepare(
+        `INSERT OR IGNORE INTO audit_log (id, event_id, session_id, source, at, actor, entity, entity_id, action, before, after)
+         VALUES (?, ?, ?, ?, ?, 'system:transactions-consumer', 'transaction', ?, 'rejected', ?, ?)`,
+      ).bind(
+        `refused:${r.by}:${eventId}:${r.transactionId}:${r.type}:${body?.sessionId ?? ""}`,
+        eventId,
+        body?.sessionId ?? null,
+        `${r.by}`,
+        now,
+        r.transactionId,
+        JSON.stringify(body ?? null).slice(0, 100_000),
+        JSON.stringify({ reason: r.reason }),
+      );
+    }),
+  );
 }
 
 /** A message that can never be handled is kept, with why, in the D1 audit log. */

@@ -1,6 +1,8 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { call, checkout, createSession, expectError, item, seedEvent } from "./helpers";
+import type { TransactionCompleted, TransactionVoided } from "../schemas/messages";
+import worker from "../worker";
+import { call, checkout, createSession, expectError, item, seedEvent, txId } from "./helpers";
 
 /**
  * The seams between sessions of one event: what holds inside one session must hold across all of
@@ -66,5 +68,79 @@ describe("one running session, under concurrency", () => {
     const b2 = (await call("GET", "/v1/events/tr/items/B2")).body;
     expect((await call("PATCH", "/v1/events/tr/items/B2", { body: { version: b2.version, status: "transfer" } })).body.status).toBe("transfer");
     await vi.waitFor(async () => expect((await call("GET", `/v1/events/tr/commissions/calculations/${sale.body.id}`)).status).toBe(200));
+  });
+});
+
+/** Runs the worker's queue consumer on one batch of these bodies; returns what it acked. */
+async function deliver(bodies: unknown[]) {
+  const batch = createMessageBatch("transactions", bodies.map((body, i) => ({ id: `m-${crypto.randomUUID()}-${i}`, timestamp: new Date(), attempts: 1, body })));
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env);
+  return getQueueResult(batch, ctx);
+}
+
+const saleMessage = (eventId: string, sessionId: string, transactionId: string, items: { itemId: string; consignorId: string; price: number }[]): TransactionCompleted => ({
+  v: 1,
+  type: "transaction.completed",
+  eventId,
+  sessionId,
+  transactionId,
+  registerId: "reg-1",
+  occurredAt: Date.now(),
+  items: items.map((i) => ({ ...i, commissionRate: 6000 })),
+  total: items.reduce((n, i) => n + i.price, 0),
+  commissionTotal: items.reduce((n, i) => n + Math.round((i.price * 6000) / 10000), 0),
+});
+
+const voidMessage = (sale: TransactionCompleted, sessionId = sale.sessionId): TransactionVoided => {
+  const { total: _t, commissionTotal: _c, ...rest } = sale;
+  return { ...rest, sessionId, type: "transaction.voided", occurredAt: sale.occurredAt + 1, reason: "void" };
+};
+
+async function balances(eventId: string) {
+  const summary = (await call("GET", `/v1/events/${eventId}/commissions`)).body;
+  return Object.fromEntries(summary.consignors.map((c: { consignorId: string; balance: number }) => [c.consignorId, c.balance]));
+}
+
+describe("no component applies one session's message to another session's sale", () => {
+  it("refuses, acks and records a sale or a void naming a transaction id of another session", async () => {
+    await seedEvent("mm", [item("M1", "c1", 1000), item("M2", "c2", 2000), item("M3", "c1", 3000)]);
+    await createSession("mm", "s1");
+    const first = saleMessage("mm", "s1", txId(), [{ itemId: "M1", consignorId: "c1", price: 1000 }]);
+    expect((await deliver([first])).explicitAcks).toHaveLength(1);
+    const before = await balances("mm");
+    expect(before).toMatchObject({ c1: 600 });
+
+    // The same id, another session, another cart; then a void of it addressed to that other session.
+    const reused = saleMessage("mm", "s2", first.transactionId, [{ itemId: "M2", consignorId: "c2", price: 2000 }]);
+    const result = await deliver([reused, voidMessage(first, "s2")]);
+    expect(result.explicitAcks).toHaveLength(2);
+    expect(result.retryMessages).toHaveLength(0);
+    // Nothing moved: the ledger, the calculation, the items.
+    expect(await balances("mm")).toEqual(before);
+    const calc = (await call("GET", `/v1/events/mm/commissions/calculations/${first.transactionId}`)).body;
+    expect(calc).toMatchObject({ sessionId: "s1", voided: false, items: [expect.objectContaining({ itemId: "M1" })] });
+    expect((await call("GET", "/v1/events/mm/items/M1")).body).toMatchObject({ status: "sold", soldTransactionId: first.transactionId, soldSessionId: "s1" });
+    expect((await call("GET", "/v1/events/mm/items/M2")).body.status).toBe("locked");
+    // Recorded as refused, by both objects, in D1's audit log.
+    const refused = await env.DB.prepare("SELECT source, entity_id, after FROM audit_log WHERE event_id = 'mm' AND action = 'rejected' ORDER BY source, id").all<{ source: string; entity_id: string; after: string }>();
+    expect(refused.results.map((r) => r.source).sort()).toEqual(["inventory", "inventory", "ledger", "ledger"]);
+    expect(refused.results.every((r) => r.entity_id === first.transactionId)).toBe(true);
+  });
+
+  it("never applies a held void to a sale of another session", async () => {
+    await seedEvent("mh", [item("H1", "c1", 1000)]);
+    await createSession("mh", "s1");
+    const sale = saleMessage("mh", "s1", txId(), [{ itemId: "H1", consignorId: "c1", price: 1000 }]);
+    // A void addressed to s2 arrives first and is held; then the s1 sale of that id.
+    await deliver([voidMessage(sale, "s2")]);
+    await deliver([sale]);
+    expect(await balances("mh")).toMatchObject({ c1: 600 });
+    expect((await call("GET", `/v1/events/mh/commissions/calculations/${sale.transactionId}`)).body.voided).toBe(false);
+    expect((await call("GET", "/v1/events/mh/items/H1")).body.status).toBe("sold");
+    // The void of the right session still applies.
+    await deliver([voidMessage(sale)]);
+    expect(await balances("mh")).toMatchObject({ c1: 0 });
+    expect((await call("GET", "/v1/events/mh/items/H1")).body.status).toBe("locked");
   });
 });

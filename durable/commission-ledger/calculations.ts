@@ -4,7 +4,7 @@ import type { LedgerContext } from "./context";
 import { price, type Priced } from "./pricing";
 import { calculation, type CalculationRow } from "./schema";
 import type { CalculationOutcome } from "./types";
-import { reverse, voidOf } from "./voids";
+import { auditRejected, reverse, voidOf } from "./voids";
 
 /** What one SQL transaction adds to ledger_meta, written once at its end. */
 export interface Tally {
@@ -35,9 +35,14 @@ export function recordSale(ledger: LedgerContext, message: TransactionCompleted,
 
 /**
  * A batch from the queue: its sales written first, all together, then its voids applied or held.
- * Returns the outcome of every sale. Inside a transaction.
+ * Returns the outcome of every sale, and the voids refused (addressed to another session's sale).
+ * Inside a transaction.
  */
-export function recordBatch(ledger: LedgerContext, messages: readonly TransactionMessage[], now: number): CalculationOutcome[] {
+export function recordBatch(
+  ledger: LedgerContext,
+  messages: readonly TransactionMessage[],
+  now: number,
+): { sales: CalculationOutcome[]; rejectedVoids: { transactionId: string; reason: string }[] } {
   // Held voids are rare: look for them among the new sales only when any is waiting.
   const tally = newTally(ledger.sql.one("SELECT 1 AS x FROM held_voids LIMIT 1") !== null);
   const outcomes = salesOf(
@@ -46,11 +51,14 @@ export function recordBatch(ledger: LedgerContext, messages: readonly Transactio
     now,
     tally,
   );
+  const rejectedVoids: { transactionId: string; reason: string }[] = [];
   for (const message of messages) {
-    if (message.type === "transaction.voided") voidOf(ledger.sql, message, now);
+    if (message.type !== "transaction.voided") continue;
+    const { rejected } = voidOf(ledger.sql, message, now);
+    if (rejected !== undefined) rejectedVoids.push({ transactionId: message.transactionId, reason: rejected });
   }
   applyTally(ledger.sql, tally);
-  return outcomes;
+  return { sales: outcomes, rejectedVoids };
 }
 
 /**
@@ -111,7 +119,32 @@ export function salesOf(ledger: LedgerContext, messages: readonly TransactionCom
     return { transactionId: message.transactionId, status: "completed", round: 0, duplicate: false, errorCode: null, error: null };
   });
   book(ledger.sql, booked, now, tally);
-  return outcomes.map((outcome, i) => outcome ?? outcomeOf(calculation(ledger.sql, messages[i]!.transactionId)!, true));
+  return outcomes.map((outcome, i) => outcome ?? duplicateOf(ledger.sql, messages[i]!, now));
+}
+
+/**
+ * A sale whose transaction id is calculated already: a redelivery of the same sale changes
+ * nothing; the same id under another session or with another cart is refused and audited, and
+ * never touches the calculation it collided with. Inside a transaction.
+ */
+export function duplicateOf(sql: Sql, message: TransactionCompleted, now: number): CalculationOutcome {
+  const calc = calculation(sql, message.transactionId)!;
+  const reason = mismatchOf(calc, message);
+  if (reason === null) return outcomeOf(calc, true);
+  auditRejected(sql, message, calc.session_id, reason, now);
+  return { ...outcomeOf(calc, true), rejected: reason };
+}
+
+function mismatchOf(calc: CalculationRow, message: TransactionCompleted): string | null {
+  if (calc.session_id !== message.sessionId) {
+    return `transaction ${message.transactionId} belongs to session ${calc.session_id}, not ${message.sessionId}`;
+  }
+  const stored = (JSON.parse(calc.message) as TransactionCompleted).items.map((i) => i.itemId).sort();
+  const named = message.items.map((i) => i.itemId).sort();
+  if (stored.length !== named.length || stored.some((id, i) => id !== named[i])) {
+    return `transaction ${message.transactionId} was calculated with other items`;
+  }
+  return null;
 }
 
 /**
@@ -133,11 +166,19 @@ export function book(sql: Sql, bookings: readonly Booking[], now: number, tally:
   for (const { message } of bookings) tally.standingSales += message.total;
   tally.lastCalculation = now;
   if (tally.voidsHeld) {
-    const held = sql.all<{ tx_id: string; reason: string }>(
-      "DELETE FROM held_voids WHERE tx_id IN (SELECT value FROM json_each(?)) RETURNING tx_id, reason",
+    const held = sql.all<{ tx_id: string; reason: string; session_id: string | null }>(
+      "DELETE FROM held_voids WHERE tx_id IN (SELECT value FROM json_each(?)) RETURNING tx_id, reason, session_id",
       JSON.stringify(bookings.map(({ message }) => message.transactionId)),
     );
-    for (const { tx_id, reason } of held) reverse(sql, tx_id, reason, now);
+    const sessionOf = new Map(bookings.map(({ message }) => [message.transactionId, message.sessionId]));
+    for (const { tx_id, reason, session_id } of held) {
+      const sessionId = sessionOf.get(tx_id)!;
+      if (session_id === null || session_id === sessionId) reverse(sql, tx_id, reason, now);
+      else {
+        const why = `transaction ${tx_id} belongs to session ${sessionId}, not ${session_id}`;
+        auditRejected(sql, { type: "transaction.voided", transactionId: tx_id, sessionId: session_id }, sessionId, why, now);
+      }
+    }
   }
 }
 

@@ -7,7 +7,7 @@ import type { Actor, ConsignorRecord } from "../../schemas/domain";
 import type { ArchivePage, LedgerKind } from "../../schemas/archive";
 import type { TransactionCompleted, TransactionMessage, TransactionVoided } from "../../schemas/messages";
 import { archivePage } from "./archive-export";
-import { outcomeOf, recordBatch, recordSale } from "./calculations";
+import { duplicateOf, outcomeOf, recordBatch, recordSale } from "./calculations";
 import type { LedgerContext } from "./context";
 import { consignorTiers, readConsignor, readRates, writeConsignor, writeRates } from "./rates";
 import { calculationPage, calculationView, knownOf, statementOf, summarize } from "./reads";
@@ -127,11 +127,11 @@ export class CommissionLedger extends DurableObject<Env> {
    * Order within the batch does not matter: the sales are written first, all together, then the
    * voids (one whose sale is in the batch finds it calculated and reverses it at once).
    */
-  async recordBatch(messages: TransactionMessage[]): Promise<Result<{ sales: CalculationOutcome[] }>> {
+  async recordBatch(messages: TransactionMessage[]): Promise<Result<{ sales: CalculationOutcome[]; rejectedVoids: { transactionId: string; reason: string }[] }>> {
     return attempt(() => {
-      const sales = this.ctx.storage.transactionSync(() => recordBatch(this.ledger, messages, Date.now()));
+      const outcome = this.ctx.storage.transactionSync(() => recordBatch(this.ledger, messages, Date.now()));
       this.changed();
-      return { sales };
+      return outcome;
     });
   }
 
@@ -141,8 +141,7 @@ export class CommissionLedger extends DurableObject<Env> {
    */
   async recordDeadLetter(message: TransactionCompleted): Promise<Result<CalculationOutcome>> {
     return attempt(() => {
-      const existing = calculation(this.sql, message.transactionId);
-      if (existing) return outcomeOf(existing, true);
+      if (calculation(this.sql, message.transactionId)) return this.ctx.storage.transactionSync(() => duplicateOf(this.sql, message, Date.now()));
       const now = Date.now();
       this.ctx.storage.transactionSync(() => recordDeadLetter(this.sql, message, now));
       this.changed();
@@ -180,7 +179,7 @@ export class CommissionLedger extends DurableObject<Env> {
    * A void arrives: reverse the sale exactly if it is calculated, or hold the void until it is.
    * A second delivery changes nothing.
    */
-  async recordVoid(message: TransactionVoided): Promise<Result<{ applied: boolean; held: boolean }>> {
+  async recordVoid(message: TransactionVoided): Promise<Result<{ applied: boolean; held: boolean; rejected?: string }>> {
     return attempt(() => {
       const outcome = this.ctx.storage.transactionSync(() => voidOf(this.sql, message, Date.now()));
       if (outcome.applied) this.changed();

@@ -28,6 +28,8 @@ export interface CalculationOutcome {
   status: CalculationStatus;
   round: number;
   duplicate: boolean;
+  /** Set when the message was refused: its transaction id is calculated under another session or cart. */
+  rejected?: string;
   errorCode: string | null;
   error: string | null;
 }

@@ -6,11 +6,11 @@ import { systemActor, type Actor, type EventRecord, type InventoryItem, type Inv
 import type { TransactionCompleted, TransactionMessage, TransactionVoided } from "../../schemas/messages";
 import { eventRow, insertEvent, recordedEvent, requireEvent } from "./event";
 import { applyPatch, checkPatch, countByStatus, findItem, itemView, saveItems } from "./items";
-import { batchOf, saleOf, voidOf, type SaleOutcome } from "./sales";
+import { batchOf, saleOf, voidOf, type RejectedMessage, type SaleOutcome } from "./sales";
 import { itemRow, MIGRATIONS } from "./schema";
 import { catchUpWithSessions, prepareSessionStart, registerSession, sessionItems, sessionStatusChanged, type SessionContext } from "./sessions";
 
-export type { SaleOutcome } from "./sales";
+export type { RejectedMessage, SaleOutcome } from "./sales";
 
 /**
  * The items of one event (`eventId`) and the registry of its sessions. Item data may change only
@@ -121,17 +121,17 @@ export class Inventory extends DurableObject<Env> {
   // ---------------------------------------------------------------- the pipeline's news
 
   /** Records a completed transaction's sale of each item; duplicates and any order give the same outcome. */
-  async applySale(message: TransactionCompleted): Promise<Result<SaleOutcome>> {
+  async applySale(message: TransactionCompleted): Promise<Result<SaleOutcome & { rejected: RejectedMessage[] }>> {
     return attempt(() => this.ctx.storage.transactionSync(() => saleOf(this.sql, message, systemActor("system:transactions-consumer"), Date.now())));
   }
 
   /** Records a void: the items it had sold are locked again unless another sale of them stands. */
-  async applyVoid(message: TransactionVoided): Promise<Result<{ applied: boolean }>> {
+  async applyVoid(message: TransactionVoided): Promise<Result<{ applied: boolean; rejected: RejectedMessage[] }>> {
     return attempt(() => this.ctx.storage.transactionSync(() => voidOf(this.sql, message, systemActor("system:transactions-consumer"), Date.now())));
   }
 
   /** A batch from the queue, in one SQL transaction. */
-  async applyBatch(messages: TransactionMessage[]): Promise<Result<{ anomalies: SaleOutcome["anomalies"] }>> {
+  async applyBatch(messages: TransactionMessage[]): Promise<Result<{ anomalies: SaleOutcome["anomalies"]; rejected: RejectedMessage[] }>> {
     return attempt(() => this.ctx.storage.transactionSync(() => batchOf(this.sql, messages, systemActor("system:transactions-consumer"), Date.now())));
   }
 }

@@ -21,30 +21,95 @@ export interface SaleOutcome {
   anomalies: { itemId: string; status: InventoryStatus; soldTransactionId: string | null }[];
 }
 
+/** A message refused because its transaction id belongs to another session of the event. */
+export interface RejectedMessage {
+  transactionId: string;
+  type: TransactionMessage["type"];
+  sessionId: string;
+  ownerSessionId: string;
+}
+
+/**
+ * Splits messages into those this object may apply and those it must refuse: a transaction id
+ * belongs to the session its sale was heard under (recorded here, or earlier in the same list),
+ * and a sale or void naming another session is never applied to it. A void heard before any sale
+ * of its id is kept under the session it names, and voids only a sale of that session. The
+ * refused ones are audited here. One statement for the whole list. Inside a transaction.
+ */
+export function screen<M extends { transactionId: string; sessionId: string; type: TransactionMessage["type"] }>(
+  sql: Sql,
+  messages: readonly M[],
+  actor: Actor,
+  now: number,
+): { accepted: M[]; rejected: RejectedMessage[] } {
+  if (messages.length === 0) return { accepted: [], rejected: [] };
+  const known = new Map(
+    sql
+      .all<{ tx: string; owner: string }>(
+        `SELECT tx, owner FROM (
+           SELECT r.value ->> 0 AS tx, (SELECT s.session_id FROM sales s WHERE s.tx_id = r.value ->> 0 LIMIT 1) AS owner
+           FROM json_each(?) AS r)
+         WHERE owner IS NOT NULL`,
+        JSON.stringify([...new Set(messages.map((m) => m.transactionId))].map((tx) => [tx])),
+      )
+      .map((r) => [r.tx, r.owner]),
+  );
+  const accepted: M[] = [];
+  const rejected: RejectedMessage[] = [];
+  for (const message of messages) {
+    const owner = known.get(message.transactionId);
+    if (owner === undefined && message.type === "transaction.completed") known.set(message.transactionId, message.sessionId);
+    if (owner === undefined || owner === message.sessionId) accepted.push(message);
+    else rejected.push({ transactionId: message.transactionId, type: message.type, sessionId: message.sessionId, ownerSessionId: owner });
+  }
+  auditMany(
+    sql,
+    actor,
+    now,
+    rejected.map((r) => ({
+      entity: "transaction",
+      entityId: r.transactionId,
+      action: "message-rejected",
+      before: { sessionId: r.ownerSessionId },
+      after: { type: r.type, sessionId: r.sessionId, reason: "the transaction id belongs to another session" },
+    })),
+  );
+  return { accepted, rejected };
+}
+
 /**
  * Records a completed transaction's sale of each item. Messages may come twice and in any
  * order (a resale before the void of the sale before it): the outcome is the same. Inside a
  * transaction.
  */
-export function saleOf(sql: Sql, message: TransactionCompleted, actor: Actor, now: number): SaleOutcome {
+export function saleOf(sql: Sql, message: TransactionCompleted, actor: Actor, now: number): SaleOutcome & { rejected: RejectedMessage[] } {
   const anomalies: SaleOutcome["anomalies"] = [];
+  const { rejected } = screen(sql, [message], actor, now);
+  if (rejected.length > 0) return { applied: false, anomalies, rejected };
   let applied = false;
   for (const sale of saleRefs(message)) {
     const outcome = recordSale(sql, sale, actor, now);
     applied ||= outcome.changed;
     if (outcome.anomaly) anomalies.push(outcome.anomaly);
   }
-  return { applied, anomalies };
+  return { applied, anomalies, rejected };
 }
 
 /** Records a void: the items it had sold are locked again unless another sale of them stands. Inside a transaction. */
-export function voidOf(sql: Sql, message: TransactionVoided, actor: Actor, now: number): { applied: boolean } {
-  if (sql.run("INSERT OR IGNORE INTO voided (tx_id, at) VALUES (?, ?)", message.transactionId, now) === 0) return { applied: false };
+export function voidOf(sql: Sql, message: TransactionVoided, actor: Actor, now: number): { applied: boolean; rejected: RejectedMessage[] } {
+  const { rejected } = screen(sql, [message], actor, now);
+  if (rejected.length > 0) return { applied: false, rejected };
+  return { applied: recordVoid(sql, message, actor, now), rejected };
+}
+
+/** A void of a transaction of the session it names (screened). Inside a transaction. */
+function recordVoid(sql: Sql, message: TransactionVoided, actor: Actor, now: number): boolean {
+  if (sql.run("INSERT OR IGNORE INTO voided (tx_id, session_id, at) VALUES (?, ?, ?)", message.transactionId, message.sessionId, now) === 0) return false;
   for (const item of message.items) {
     const row = itemRow(sql, item.itemId);
     if (row) resolve(sql, row, actor, now);
   }
-  return { applied: true };
+  return true;
 }
 
 /**
@@ -52,7 +117,8 @@ export function voidOf(sql: Sql, message: TransactionVoided, actor: Actor, now: 
  * common case — a locked item sold once in the batch by a transaction not voided in it — is
  * applied for the whole batch at once; every other sale and void then goes one at a time.
  */
-export function batchOf(sql: Sql, messages: TransactionMessage[], actor: Actor, now: number): { anomalies: SaleOutcome["anomalies"] } {
+export function batchOf(sql: Sql, batch: TransactionMessage[], actor: Actor, now: number): { anomalies: SaleOutcome["anomalies"]; rejected: RejectedMessage[] } {
+  const { accepted: messages, rejected } = screen(sql, batch, actor, now);
   const voidedHere = new Set(messages.filter((m) => m.type === "transaction.voided").map((m) => m.transactionId));
   const sales = messages.flatMap((m) => (m.type === "transaction.completed" ? saleRefs(m) : []));
   const times = new Map<string, number>();
@@ -62,7 +128,7 @@ export function batchOf(sql: Sql, messages: TransactionMessage[], actor: Actor, 
   const anomalies: SaleOutcome["anomalies"] = [];
   for (const message of messages) {
     if (message.type === "transaction.voided") {
-      voidOf(sql, message, actor, now);
+      recordVoid(sql, message, actor, now);
       continue;
     }
     for (const sale of saleRefs(message)) {
@@ -72,7 +138,7 @@ export function batchOf(sql: Sql, messages: TransactionMessage[], actor: Actor, 
       if (outcome.anomaly) anomalies.push(outcome.anomaly);
     }
   }
-  return { anomalies };
+  return { anomalies, rejected };
 }
 
 /**
@@ -91,7 +157,7 @@ export function takeLocked(sql: Sql, sales: readonly SaleRef[], actor: Actor, no
         `UPDATE items SET status = 'sold', sold_tx_id = s.tx, sold_session_id = s.session, last_modified = ?, version = version + 1
            FROM (SELECT value ->> 0 AS item, value ->> 1 AS tx, value ->> 2 AS session FROM json_each(?)) AS s
            WHERE items.id = s.item AND +items.status = 'locked' AND items.sold_tx_id IS NULL
-             AND NOT EXISTS (SELECT 1 FROM voided WHERE voided.tx_id = s.tx)
+             AND NOT EXISTS (SELECT 1 FROM voided WHERE voided.tx_id = s.tx AND voided.session_id = s.session)
            RETURNING id`,
         now,
         JSON.stringify(sales.map((sale) => [sale.itemId, sale.txId, sale.sessionId])),
@@ -150,7 +216,8 @@ export function recordUncommonSale(sql: Sql, sale: SaleRef, actor: Actor, now: n
  */
 function resolve(sql: Sql, row: ItemRow, actor: Actor, now: number): SaleOutcome["anomalies"][number] | null {
   const standing = sql.all<{ tx_id: string; session_id: string }>(
-    `SELECT tx_id, session_id FROM sales WHERE item_id = ? AND tx_id NOT IN (SELECT tx_id FROM voided)
+    `SELECT tx_id, session_id FROM sales
+       WHERE item_id = ? AND NOT EXISTS (SELECT 1 FROM voided v WHERE v.tx_id = sales.tx_id AND v.session_id = sales.session_id)
        ORDER BY occurred_at DESC, tx_id`,
     row.id,
   );

@@ -30,6 +30,16 @@ export const MIGRATIONS: string[][] = [
     `CREATE TABLE voided (tx_id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID`,
     AUDIT_TABLE,
   ],
+  // A transaction id belongs to the session its sale was heard under; a void voids the sale of the
+  // session it names (one heard before its sale waits here under that session).
+  [
+    `CREATE INDEX sales_by_tx ON sales (tx_id, session_id)`,
+    `CREATE TABLE voided_by_session (tx_id TEXT NOT NULL, session_id TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (tx_id, session_id)) WITHOUT ROWID`,
+    `INSERT INTO voided_by_session (tx_id, session_id, at)
+       SELECT v.tx_id, COALESCE((SELECT s.session_id FROM sales s WHERE s.tx_id = v.tx_id LIMIT 1), ''), v.at FROM voided v`,
+    `DROP TABLE voided`,
+    `ALTER TABLE voided_by_session RENAME TO voided`,
+  ],
 ];
 
 export type ItemRow = {

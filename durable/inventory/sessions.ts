@@ -4,7 +4,7 @@ import type { Sql } from "../../lib/sql";
 import type { SessionCreate } from "../../schemas/api";
 import { systemActor, type Actor, type SessionItemSeed, type SessionStatus } from "../../schemas/domain";
 import { requireEvent } from "./event";
-import { recordUncommonSale, takeLocked } from "./sales";
+import { recordUncommonSale, screen, takeLocked } from "./sales";
 import { runningSession, type ItemRow, type SessionRow } from "./schema";
 
 /** Items locked per SQL transaction when a session starts (keeps each commit short). */
@@ -155,8 +155,10 @@ async function settle(ctx: SessionContext, sessionId: string) {
     cursor = page[page.length - 1]!.itemId;
     const now = ctx.now();
     ctx.transaction(() => {
-      // A page names each item once, as takeLocked needs.
-      const sales = page.map((sold) => ({ itemId: sold.itemId, txId: sold.transactionId, sessionId, occurredAt: sold.soldAt }));
+      // A page names each item once, as takeLocked needs; a sale under a transaction id another
+      // session owns is refused (and audited), never applied.
+      const refs = page.map((sold) => ({ type: "transaction.completed" as const, transactionId: sold.transactionId, sessionId, sold }));
+      const sales = screen(sql, refs, actor, now).accepted.map(({ sold }) => ({ itemId: sold.itemId, txId: sold.transactionId, sessionId, occurredAt: sold.soldAt }));
       const taken = takeLocked(sql, sales, actor, now);
       for (const sale of sales) if (!taken.has(sale.itemId)) recordUncommonSale(sql, sale, actor, now);
     });
