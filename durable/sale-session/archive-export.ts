@@ -1,0 +1,97 @@
+import { AppError, invalidTransition } from "../../lib/errors";
+import type { Sql } from "../../lib/sql";
+import { ARCHIVE_PAGE, SESSION_KINDS, type ArchivePage, type ArchiveRow, type SessionKind } from "../../schemas/archive";
+import type { SessionRow } from "./schema";
+import type { SessionStore } from "./store";
+
+/** Sold items in id order after `afterId`, with the transaction that sold each (for the Inventory). */
+export function listSold(sql: Sql, afterId: string, limit: number): { itemId: string; transactionId: string; soldAt: number }[] {
+  return sql
+    .all<{ id: string; tx_id: string; sold_at: number | null }>(
+      "SELECT id, tx_id, sold_at FROM items WHERE status = 'sold' AND id > ? ORDER BY id LIMIT ?",
+      afterId,
+      Math.min(limit, 10_000),
+    )
+    .map((r) => ({ itemId: r.id, transactionId: r.tx_id, soldAt: r.sold_at ?? 0 }));
+}
+
+/** Transactions in id order after `afterId`, with their status (for the reconciler). */
+export function listTransactions(sql: Sql, afterId: string, limit: number): { id: string; status: "completed" | "voided"; createdAt: number; voidedAt: number | null }[] {
+  return sql
+    .all<{ id: string; status: "completed" | "voided"; created_at: number; voided_at: number | null }>(
+      "SELECT id, status, created_at, voided_at FROM transactions WHERE id > ? ORDER BY id LIMIT ?",
+      afterId,
+      Math.min(limit, 1_000),
+    )
+    .map((r) => ({ id: r.id, status: r.status, createdAt: r.created_at, voidedAt: r.voided_at }));
+}
+
+function requireEnded(s: SessionRow) {
+  if (s.status !== "completed" && s.status !== "cancelled") throw invalidTransition("session", s.status, "archived");
+}
+
+/** A page of one kind of row for the archive, in key order after `after`. Only ended sessions. */
+export function archivePage(sql: Sql, s: SessionRow, kind: SessionKind, after: string, limit: number): ArchivePage {
+  requireEnded(s);
+  const size = Math.min(limit, ARCHIVE_PAGE);
+  let rows: ArchiveRow[];
+  let next: (row: ArchiveRow) => string;
+  switch (kind) {
+    case "transactions":
+      rows = sql.all<ArchiveRow>("SELECT * FROM transactions WHERE id > ? ORDER BY id LIMIT ?", after, size);
+      next = (r) => String(r.id);
+      break;
+    case "transaction_items": {
+      const [tx = "", position = "-1"] = after.split("|");
+      rows = sql.all<ArchiveRow>(
+        "SELECT * FROM transaction_items WHERE (tx_id, position) > (?, ?) ORDER BY tx_id, position LIMIT ?",
+        tx,
+        Number(position),
+        size,
+      );
+      next = (r) => `${r.tx_id}|${r.position}`;
+      break;
+    }
+    case "audit":
+      rows = sql.all<ArchiveRow>("SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", Number(after || 0), size);
+      next = (r) => String(r.seq);
+      break;
+  }
+  return { rows, next: rows.length === size ? next(rows.at(-1)!) : null };
+}
+
+/**
+ * The rows an ended session holds of each kind, once it is checked they may be dropped: refused if
+ * they are other counts than were archived (something changed since), so nothing unarchived is
+ * lost, or while messages wait in the outbox. `done` when an earlier prune dropped them already.
+ */
+export function checkPrune(
+  store: Pick<SessionStore, "sql" | "outbox">,
+  s: SessionRow,
+  archived: Record<SessionKind, number>,
+): { held: Record<SessionKind, number>; done: boolean } {
+  requireEnded(s);
+  const { sql, outbox } = store;
+  const held: Record<SessionKind, number> = {
+    transactions: sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM transactions")!.n,
+    transaction_items: sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM transaction_items")!.n,
+    audit: sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM audit")!.n,
+  };
+  if (s.archived_at !== null && held.transactions + held.transaction_items + held.audit === 0) return { held, done: true };
+  const same = SESSION_KINDS.every((k) => held[k] === archived[k]);
+  if (!same) throw new AppError("INVALID_TRANSITION", "the session changed since it was archived; archive it again", { held, archived });
+  if (outbox.pending() > 0) throw new AppError("INVALID_TRANSITION", "the session still has messages to send", { outbox: outbox.pending() });
+  return { held, done: false };
+}
+
+/**
+ * Drops what the archive holds (transactions, their items, the audit trail, ended holds), keeping
+ * the summary and every item's status. Inside a transaction.
+ */
+export function dropArchived(sql: Sql, now: number) {
+  sql.run("DELETE FROM transaction_items");
+  sql.run("DELETE FROM transactions");
+  sql.run("DELETE FROM audit");
+  sql.run("DELETE FROM holds WHERE status != 'active'");
+  sql.run("UPDATE session SET archived_at = ? WHERE id = 1", now);
+}

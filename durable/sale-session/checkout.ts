@@ -1,0 +1,158 @@
+import { AppError } from "../../lib/errors";
+import { commissionOf } from "../../lib/money";
+import { audit } from "../../lib/audit";
+import type { Sql } from "../../lib/sql";
+import type { TransactionCreate } from "../../schemas/api";
+import type { Actor, Replayable, TransactionView } from "../../schemas/domain";
+import { claim } from "./availability";
+import { endHold } from "./holds";
+import { requireActive } from "./lifecycle";
+import { completedMessage } from "./messages";
+import type { ItemRow, SessionRow, TransactionItemRow, TransactionRow } from "./schema";
+import type { SessionStore } from "./store";
+import { sameSet, transactionItems, transactionView } from "./views";
+
+/** Marks an item sold by a transaction (binds tx id, time); the caller adds the WHERE. */
+const SELL_ITEM = "UPDATE items SET status = 'sold', tx_id = ?, sold_at = ?, hold_id = NULL, hold_register = NULL, hold_expires_at = NULL";
+
+/**
+ * One checkout of session `s` (the mirror), committed; the caller makes sure the outbox is sent. A
+ * transaction id seen before is found on the way out: a replay cannot sell its items again (they
+ * are sold) nor write its id again (the key is taken), so it always fails inside and rolls back
+ * first.
+ */
+export function sell(store: SessionStore, s: SessionRow, input: TransactionCreate, actor: Actor, now: number): Replayable<TransactionView> {
+  try {
+    requireActive(s);
+    return { value: record(store, s, input, actor, now), replayed: false };
+  } catch (error) {
+    const existing = store.sql.one<TransactionRow>("SELECT * FROM transactions WHERE id = ?", input.id);
+    if (!existing) throw error;
+    const items = transactionItems(store.sql, input.id);
+    const same =
+      existing.register_id === input.registerId &&
+      existing.shopper_code === input.shopperCode &&
+      existing.hold_id === (input.holdId ?? null) &&
+      sameSet(
+        items.map((i) => i.item_id),
+        input.items,
+      );
+    if (!same) throw new AppError("IDEMPOTENCY_KEY_REUSED", `transaction ${input.id} was already used for another checkout`);
+    return { value: transactionView(s, existing, items), replayed: true };
+  }
+}
+
+/** Sells the cart in one SQL transaction, or throws having changed nothing. */
+function record(store: SessionStore, s: SessionRow, input: TransactionCreate, actor: Actor, now: number): TransactionView {
+  const sql = store.sql;
+  const holdId = input.holdId ?? null;
+  // Built here as they are written, so nothing needs reading back.
+  const lines: TransactionItemRow[] = [];
+  const tx: TransactionRow = {
+    id: input.id,
+    register_id: input.registerId,
+    shopper_code: input.shopperCode,
+    hold_id: holdId,
+    status: "completed",
+    total: 0,
+    commission_total: 0,
+    created_at: now,
+    voided_at: null,
+    void_reason: null,
+  };
+  let holdConsumed = false;
+  store.storage.transactionSync(() => {
+    take(sql, input.items, holdId, input.registerId, input.id, now).forEach((item, position) => {
+      const commission = commissionOf(item.price, item.commission_rate);
+      tx.total += item.price;
+      tx.commission_total += commission;
+      lines.push({ item_id: item.id, consignor_id: item.consignor_id, title: item.title, price: item.price, commission_rate: item.commission_rate, commission });
+      sql.run(
+        `INSERT INTO transaction_items (tx_id, position, item_id, consignor_id, title, price, commission_rate, commission)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        input.id,
+        position,
+        item.id,
+        item.consignor_id,
+        item.title,
+        item.price,
+        item.commission_rate,
+        commission,
+      );
+      audit(sql, actor, now, { entity: "item", entityId: item.id, action: "sell", before: { status: item.status }, after: { status: "sold", transactionId: input.id } });
+    });
+    sql.run(
+      `INSERT INTO transactions (id, register_id, shopper_code, hold_id, status, total, commission_total, item_count, created_at, actor)
+       VALUES (?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?)`,
+      input.id,
+      input.registerId,
+      input.shopperCode,
+      holdId,
+      tx.total,
+      tx.commission_total,
+      lines.length,
+      now,
+      actor.keyId,
+    );
+    sql.run(
+      `UPDATE session SET total_sales = total_sales + ?, total_commissions = total_commissions + ?,
+         sold_count = sold_count + ?, tx_count = tx_count + 1, last_tx_at = ? WHERE id = 1`,
+      tx.total,
+      tx.commission_total,
+      lines.length,
+      now,
+    );
+    // The cart's hold is used up: whatever it still keeps pending goes back on the floor.
+    if (holdId && sql.one("SELECT 1 AS x FROM holds WHERE id = ? AND status = 'active'", holdId)) {
+      endHold(sql, holdId, "consumed", actor, now);
+      holdConsumed = true;
+    }
+    store.outbox.enqueue(completedMessage(s, tx, lines), now);
+  });
+  // The counters moved exactly as the UPDATE moved them; a consumed hold changed more, so read.
+  if (holdConsumed) store.reload();
+  else {
+    store.mirror({
+      ...s,
+      total_sales: s.total_sales + tx.total,
+      total_commissions: s.total_commissions + tx.commission_total,
+      sold_count: s.sold_count + lines.length,
+      tx_count: s.tx_count + 1,
+      last_tx_at: now,
+    });
+  }
+  return transactionView(s, tx, lines);
+}
+
+/**
+ * Marks the cart's items sold by `txId`, in cart order, with each one's state before. An
+ * available item is taken in one statement; the others (pending under a hold) are checked by
+ * `claim`, which refuses the whole cart if any cannot be sold. Inside a transaction.
+ */
+function take(sql: Sql, ids: readonly string[], holdId: string | null, registerId: string, txId: string, now: number): ItemRow[] {
+  const taken = new Map<string, ItemRow>();
+  const rest: string[] = [];
+  for (const id of ids) {
+    const row = sql.one<Omit<ItemRow, "status">>(
+      `${SELL_ITEM} WHERE id = ? AND status = 'available'
+       RETURNING id, consignor_id, title, price, commission_rate, hold_id, hold_register, hold_expires_at`,
+      txId,
+      now,
+      id,
+    );
+    if (row) taken.set(id, { ...row, status: "available" });
+    else rest.push(id);
+  }
+  if (rest.length > 0) {
+    for (const item of claim(sql, rest, holdId, registerId, now).rows) {
+      sql.run(
+        `${SELL_ITEM} WHERE id = ?`,
+        txId,
+        now,
+        item.id,
+      );
+      taken.set(item.id, item);
+    }
+  }
+  return ids.map((id) => taken.get(id)!);
+}

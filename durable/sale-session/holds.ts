@@ -1,0 +1,87 @@
+import { AppError, notFound } from "../../lib/errors";
+import { audit } from "../../lib/audit";
+import type { Sql } from "../../lib/sql";
+import type { HoldCreate } from "../../schemas/api";
+import { systemActor, type Actor, type HoldView } from "../../schemas/domain";
+import { claim } from "./availability";
+import type { HoldRow } from "./schema";
+import { holdView, sameSet } from "./views";
+
+/** A hold id seen before: its view again for the same register and cart (a replay), refused for another; `null` if new. */
+export function replayedHold(sql: Sql, input: HoldCreate): HoldView | null {
+  const existing = sql.one<HoldRow>("SELECT * FROM holds WHERE id = ?", input.id);
+  if (!existing) return null;
+  const sameItems = sameSet(JSON.parse(existing.items) as string[], input.items);
+  if (existing.register_id !== input.registerId || !sameItems) {
+    throw new AppError("IDEMPOTENCY_KEY_REUSED", `hold ${input.id} was already used for another cart`);
+  }
+  return holdView(existing);
+}
+
+/** available → pending for every item of the cart, or none of them; records the hold. Inside a transaction. */
+export function placeHold(sql: Sql, input: HoldCreate, actor: Actor, now: number, expiresAt: number) {
+  const { rows } = claim(sql, input.items, null, input.registerId, now);
+  for (const item of rows) {
+    sql.run(
+      "UPDATE items SET status = 'pending', hold_id = ?, hold_register = ?, hold_expires_at = ? WHERE id = ?",
+      input.id,
+      input.registerId,
+      expiresAt,
+      item.id,
+    );
+    audit(sql, actor, now, { entity: "item", entityId: item.id, action: "hold", before: { status: item.status }, after: { status: "pending", holdId: input.id } });
+  }
+  sql.run(
+    "INSERT INTO holds (id, register_id, items, status, created_at, expires_at) VALUES (?, ?, ?, 'active', ?, ?)",
+    input.id,
+    input.registerId,
+    JSON.stringify(input.items),
+    now,
+    expiresAt,
+  );
+  sql.run("UPDATE session SET active_holds = active_holds + 1 WHERE id = 1");
+  audit(sql, actor, now, { entity: "hold", entityId: input.id, action: "create", before: null, after: { status: "active", expiresAt } });
+}
+
+/** The hold `holdId`, or NOT_FOUND. */
+export function findHold(sql: Sql, holdId: string): HoldRow {
+  const hold = sql.one<HoldRow>("SELECT * FROM holds WHERE id = ?", holdId);
+  if (!hold) throw notFound(`hold ${holdId}`);
+  return hold;
+}
+
+/** The view of a hold known to exist (just written). */
+export function storedHold(sql: Sql, holdId: string): HoldView {
+  return holdView(sql.one<HoldRow>("SELECT * FROM holds WHERE id = ?", holdId)!);
+}
+
+/** Ends an active hold; its items that are still pending become available. Inside a transaction. */
+export function endHold(sql: Sql, holdId: string, status: "released" | "expired" | "consumed", actor: Actor, now: number) {
+  const pending = sql.all<{ id: string }>("SELECT id FROM items WHERE hold_id = ? AND status = 'pending'", holdId);
+  for (const item of pending) {
+    sql.run(
+      "UPDATE items SET status = 'available', hold_id = NULL, hold_register = NULL, hold_expires_at = NULL WHERE id = ?",
+      item.id,
+    );
+    audit(sql, actor, now, { entity: "item", entityId: item.id, action: status === "expired" ? "hold-expired" : "release", before: { status: "pending", holdId }, after: { status: "available" } });
+  }
+  sql.run("UPDATE holds SET status = ?, ended_at = ? WHERE id = ? AND status = 'active'", status, now, holdId);
+  sql.run("UPDATE session SET active_holds = active_holds - 1 WHERE id = 1");
+  audit(sql, actor, now, { entity: "hold", entityId: holdId, action: status, before: { status: "active" }, after: { status } });
+}
+
+/** Active holds whose time ran out by `now`. */
+export function expiredHolds(sql: Sql, now: number): { id: string }[] {
+  return sql.all<{ id: string }>("SELECT id FROM holds WHERE status = 'active' AND expires_at <= ?", now);
+}
+
+/** Ends every hold of `expired` as expired, on behalf of the system. Inside a transaction. */
+export function expireHolds(sql: Sql, expired: readonly { id: string }[], now: number) {
+  const actor = systemActor("system:hold-expiry");
+  for (const hold of expired) endHold(sql, hold.id, "expired", actor, now);
+}
+
+/** When the next active hold runs out, if any does. */
+export function nextExpiry(sql: Sql): number | null {
+  return sql.one<{ at: number | null }>("SELECT MIN(expires_at) AS at FROM holds WHERE status = 'active'")?.at ?? null;
+}

@@ -1,0 +1,112 @@
+import { AUDIT_TABLE } from "../../lib/audit";
+import type { HoldView, SessionStatus } from "../../schemas/domain";
+
+export const MIGRATIONS: string[][] = [
+  [
+    `CREATE TABLE session (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      event_id TEXT NOT NULL, session_id TEXT NOT NULL, name TEXT NOT NULL,
+      status TEXT NOT NULL, start_time INTEGER NOT NULL, end_time INTEGER NOT NULL,
+      created_at INTEGER NOT NULL, started_at INTEGER, ended_at INTEGER,
+      total_sales INTEGER NOT NULL DEFAULT 0, total_commissions INTEGER NOT NULL DEFAULT 0,
+      item_count INTEGER NOT NULL DEFAULT 0, sold_count INTEGER NOT NULL DEFAULT 0,
+      tx_count INTEGER NOT NULL DEFAULT 0, void_count INTEGER NOT NULL DEFAULT 0,
+      active_holds INTEGER NOT NULL DEFAULT 0, last_tx_at INTEGER, load_cursor TEXT
+    )`,
+    `CREATE TABLE items (
+      id TEXT PRIMARY KEY, consignor_id TEXT NOT NULL, title TEXT NOT NULL, category TEXT NOT NULL,
+      size TEXT NOT NULL, price INTEGER NOT NULL, commission_rate INTEGER NOT NULL,
+      status TEXT NOT NULL, hold_id TEXT, hold_register TEXT, hold_expires_at INTEGER, tx_id TEXT
+    ) WITHOUT ROWID`,
+    `CREATE INDEX items_by_hold ON items (hold_id) WHERE hold_id IS NOT NULL`,
+    `CREATE INDEX items_sold ON items (status, id)`,
+    `CREATE TABLE holds (
+      id TEXT PRIMARY KEY, register_id TEXT NOT NULL, items TEXT NOT NULL, status TEXT NOT NULL,
+      created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, ended_at INTEGER
+    ) WITHOUT ROWID`,
+    `CREATE INDEX holds_expiring ON holds (expires_at) WHERE status = 'active'`,
+    `CREATE TABLE transactions (
+      id TEXT PRIMARY KEY, register_id TEXT NOT NULL, shopper_code TEXT NOT NULL, hold_id TEXT,
+      status TEXT NOT NULL, total INTEGER NOT NULL, commission_total INTEGER NOT NULL,
+      item_count INTEGER NOT NULL, created_at INTEGER NOT NULL, actor TEXT NOT NULL,
+      voided_at INTEGER, void_reason TEXT, void_actor TEXT
+    ) WITHOUT ROWID`,
+    `CREATE TABLE transaction_items (
+      tx_id TEXT NOT NULL, position INTEGER NOT NULL, item_id TEXT NOT NULL, consignor_id TEXT NOT NULL,
+      title TEXT NOT NULL, price INTEGER NOT NULL, commission_rate INTEGER NOT NULL, commission INTEGER NOT NULL,
+      PRIMARY KEY (tx_id, position)
+    ) WITHOUT ROWID`,
+    `CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL, created_at INTEGER NOT NULL)`,
+    AUDIT_TABLE,
+  ],
+  // The metadata last written to D1's session_snapshots, to write again only when it changed.
+  [`ALTER TABLE session ADD COLUMN snapshot TEXT`],
+  // Archived sessions keep their item statuses (with when each sold) but not their transactions.
+  [`ALTER TABLE session ADD COLUMN archived_at INTEGER`, `ALTER TABLE items ADD COLUMN sold_at INTEGER`],
+];
+
+export type SessionRow = {
+  event_id: string;
+  session_id: string;
+  name: string;
+  status: SessionStatus;
+  start_time: number;
+  end_time: number;
+  created_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  total_sales: number;
+  total_commissions: number;
+  item_count: number;
+  sold_count: number;
+  tx_count: number;
+  void_count: number;
+  active_holds: number;
+  last_tx_at: number | null;
+  load_cursor: string | null;
+  snapshot: string | null;
+  archived_at: number | null;
+};
+
+export type ItemRow = {
+  id: string;
+  consignor_id: string;
+  title: string;
+  price: number;
+  commission_rate: number;
+  status: "available" | "pending" | "sold";
+  hold_id: string | null;
+  hold_register: string | null;
+  hold_expires_at: number | null;
+};
+
+export type TransactionRow = {
+  id: string;
+  register_id: string;
+  shopper_code: string;
+  hold_id: string | null;
+  status: "completed" | "voided";
+  total: number;
+  commission_total: number;
+  created_at: number;
+  voided_at: number | null;
+  void_reason: string | null;
+};
+
+export type TransactionItemRow = {
+  item_id: string;
+  consignor_id: string;
+  title: string;
+  price: number;
+  commission_rate: number;
+  commission: number;
+};
+
+export type HoldRow = {
+  id: string;
+  register_id: string;
+  items: string;
+  status: HoldView["status"];
+  created_at: number;
+  expires_at: number;
+};

@@ -1,0 +1,87 @@
+import { notFound } from "../../lib/errors";
+import type { Sql } from "../../lib/sql";
+import type { HoldView, SaleSessionSummary, TransactionView } from "../../schemas/domain";
+import type { HoldRow, SessionRow, TransactionItemRow, TransactionRow } from "./schema";
+
+/** The transaction `txId`, or NOT_FOUND. */
+export function findTransaction(sql: Sql, txId: string): TransactionRow {
+  const row = sql.one<TransactionRow>("SELECT * FROM transactions WHERE id = ?", txId);
+  if (!row) throw notFound(`transaction ${txId}`);
+  return row;
+}
+
+/** A transaction's lines, in cart order. */
+export function transactionItems(sql: Sql, txId: string): TransactionItemRow[] {
+  return sql.all<TransactionItemRow>(
+    "SELECT item_id, consignor_id, title, price, commission_rate, commission FROM transaction_items WHERE tx_id = ? ORDER BY position",
+    txId,
+  );
+}
+
+export function transactionView(s: SessionRow, tx: TransactionRow, items: TransactionItemRow[]): TransactionView {
+  return {
+    id: tx.id,
+    eventId: s.event_id,
+    sessionId: s.session_id,
+    registerId: tx.register_id,
+    shopperCode: tx.shopper_code,
+    holdId: tx.hold_id,
+    status: tx.status,
+    total: tx.total,
+    commissionTotal: tx.commission_total,
+    items: items.map((i) => ({
+      itemId: i.item_id,
+      consignorId: i.consignor_id,
+      title: i.title,
+      price: i.price,
+      commissionRate: i.commission_rate,
+      commission: i.commission,
+    })),
+    createdAt: tx.created_at,
+    voidedAt: tx.voided_at,
+    voidReason: tx.void_reason,
+  };
+}
+
+export function summaryOf(s: SessionRow): SaleSessionSummary {
+  return {
+    id: s.session_id,
+    eventId: s.event_id,
+    name: s.name,
+    status: s.status,
+    startTime: s.start_time,
+    endTime: s.end_time,
+    metadata: {
+      totalSales: s.total_sales,
+      totalCommissions: s.total_commissions,
+      itemCount: s.item_count,
+      soldCount: s.sold_count,
+      transactionCount: s.tx_count,
+      voidCount: s.void_count,
+      activeHolds: s.active_holds,
+      lastTransactionAt: s.last_tx_at,
+    },
+    createdAt: s.created_at,
+    startedAt: s.started_at,
+    endedAt: s.ended_at,
+    archivedAt: s.archived_at,
+  };
+}
+
+export function holdView(row: HoldRow): HoldView {
+  return {
+    id: row.id,
+    registerId: row.register_id,
+    status: row.status,
+    items: JSON.parse(row.items) as string[],
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  };
+}
+
+export function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const left = [...a].sort();
+  const right = [...b].sort();
+  return left.every((id, i) => id === right[i]);
+}
