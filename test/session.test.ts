@@ -359,7 +359,7 @@ describe("outbox and the inventory", () => {
     const [x, y] = [txId(), txId()];
     await inventory.applySale({ ...envelope, type: "transaction.completed", transactionId: x, occurredAt: 10, total: 2599, commissionTotal: 1819 });
     const second = await inventory.applySale({ ...envelope, type: "transaction.completed", transactionId: y, occurredAt: 20, total: 2599, commissionTotal: 1819 });
-    expect(second).toEqual({ ok: true, value: { applied: true, anomalies: [{ itemId: "A2", status: "sold", soldTransactionId: x }] } });
+    expect(second).toEqual({ ok: true, value: { applied: true, anomalies: [{ itemId: "A2", status: "sold", soldTransactionId: x }], rejected: [] } });
     expect((await call("GET", "/v1/events/ob4/items/A2")).body.soldTransactionId).toBe(y);
     await inventory.applyVoid({ ...envelope, type: "transaction.voided", transactionId: y, occurredAt: 30, reason: "void" });
     expect((await call("GET", "/v1/events/ob4/items/A2")).body).toMatchObject({ status: "sold", soldTransactionId: x });
