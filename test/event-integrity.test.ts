@@ -144,3 +144,94 @@ describe("no component applies one session's message to another session's sale",
     expect((await call("GET", "/v1/events/mh/items/H1")).body.status).toBe("locked");
   });
 });
+
+async function waitForCalculations(eventId: string, ids: string[]) {
+  for (const id of ids) {
+    await vi.waitFor(async () => expect((await call("GET", `/v1/events/${eventId}/commissions/calculations/${id}`)).body.status).toBe("completed"), { timeout: 5000, interval: 20 });
+  }
+}
+
+const post = (eventId: string, sessionId: string, key: string, body: object) => call("POST", `/v1/events/${eventId}/sessions/${sessionId}/transactions`, { key, body });
+
+describe("transaction ids are the event's", () => {
+  it("refuses an id of a completed session in the next one, with any cart, and changes nothing", async () => {
+    const { registerKey } = await seedEvent("tx1", [item("X1", "c1", 1000), item("X2", "c2", 2000), item("X3", "c3", 500)]);
+    await createSession("tx1", "s1");
+    const first = { id: txId(), registerId: "r1", shopperCode: "S1", items: ["X1"] };
+    expect((await post("tx1", "s1", registerKey, first)).status).toBe(201);
+    await waitForCalculations("tx1", [first.id]);
+    expect((await call("POST", "/v1/events/tx1/sessions/s1/complete")).status).toBe(200);
+    await createSession("tx1", "s2");
+    const balancesBefore = await balances("tx1");
+
+    for (const items of [["X2"], ["X1"], ["X2", "X3"]]) {
+      const reused = await post("tx1", "s2", registerKey, { ...first, items });
+      expectError(reused, 422, "IDEMPOTENCY_KEY_REUSED");
+    }
+    // In an offline upload too.
+    const upload = await call("POST", "/v1/events/tx1/sessions/s2/transactions/batch", { key: registerKey, body: { transactions: [{ ...first, items: ["X2"] }] } });
+    expect(upload.body.results[0]).toMatchObject({ status: 422, error: { code: "IDEMPOTENCY_KEY_REUSED" } });
+    const s2 = (await call("GET", "/v1/events/tx1/sessions/s2")).body.metadata;
+    expect(s2).toMatchObject({ transactionCount: 0, soldCount: 0, totalSales: 0 });
+    // A void addressed to s2 cannot reach s1's sale.
+    expectError(await call("POST", `/v1/events/tx1/sessions/s2/transactions/${first.id}/void`, { key: registerKey, body: { reason: "x" } }), 404, "NOT_FOUND");
+    // The owner still answers the replay.
+    const replay = await post("tx1", "s1", registerKey, first);
+    expect(replay.status).toBe(200);
+    expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
+    // A fresh id sells X2 normally, and the earlier consignor's balance never moved.
+    const fresh = await post("tx1", "s2", registerKey, { ...first, id: txId(), items: ["X2"] });
+    expect(fresh.status).toBe(201);
+    await waitForCalculations("tx1", [fresh.body.id]);
+    expect((await balances("tx1")).c1).toBe(balancesBefore.c1);
+    expect((await call("GET", "/v1/events/tx1/items/X1")).body).toMatchObject({ status: "sold", soldTransactionId: first.id, soldSessionId: "s1" });
+  });
+
+  it("keeps answering a replay with 200 after the session was archived and pruned", async () => {
+    const { registerKey } = await seedEvent("tx2", [item("Y1", "c1", 1000), item("Y2", "c2", 2000)]);
+    await createSession("tx2", "s1");
+    const sale = { id: txId(), registerId: "r1", shopperCode: "S1", items: ["Y1", "Y2"] };
+    const made = await post("tx2", "s1", registerKey, sale);
+    expect(made.status).toBe(201);
+    await waitForCalculations("tx2", [sale.id]);
+    expect((await call("POST", "/v1/events/tx2/sessions/s1/complete")).status).toBe(200);
+    const run = (await call("POST", "/v1/archive", { body: { force: true } })).body.instanceId;
+    await vi.waitFor(async () => expect((await call("GET", `/v1/archive/${run}`)).body.status).toBe("complete"), { timeout: 20_000, interval: 50 });
+    const pruned = await runInDurableObject(env.SALE_SESSION.getByName("tx2:s1"), (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM transactions").one().n);
+    expect(pruned).toBe(0);
+
+    const replay = await post("tx2", "s1", registerKey, { ...sale, items: ["Y2", "Y1"] });
+    expect(replay.status).toBe(200);
+    expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(replay.body).toEqual(made.body);
+    expectError(await post("tx2", "s1", registerKey, { ...sale, items: ["Y1"] }), 422, "IDEMPOTENCY_KEY_REUSED");
+    expect((await call("GET", `/v1/events/tx2/sessions/s1/transactions/${sale.id}`)).body).toEqual(made.body);
+    // And the next session still refuses the id.
+    await createSession("tx2", "s2");
+    expectError(await post("tx2", "s2", registerKey, { ...sale, items: ["Y1"] }), 422, "IDEMPOTENCY_KEY_REUSED");
+  });
+});
+
+describe("holds belong to the key that made them", () => {
+  it("lets only that key sell under it or release it (or an admin release it); registerId is a label", async () => {
+    const { registerKey } = await seedEvent("hk", [item("K1", "c1", 1000), item("K2", "c2", 2000)]);
+    const other = (await call("POST", "/v1/events/hk/api-keys", { body: { role: "register", label: "register 2" } })).body.key as string;
+    await createSession("hk", "s1");
+    const base = "/v1/events/hk/sessions/s1";
+    expect((await call("POST", `${base}/holds`, { key: registerKey, body: { id: "h1", registerId: "front", items: ["K1"] } })).status).toBe(201);
+    // Another key, claiming the same register label: cannot reuse the hold id, release it, or sell under it.
+    expectError(await call("POST", `${base}/holds`, { key: other, body: { id: "h1", registerId: "front", items: ["K1"] } }), 422, "IDEMPOTENCY_KEY_REUSED");
+    expectError(await call("DELETE", `${base}/holds/h1`, { key: other }), 403, "FORBIDDEN");
+    const stolen = await post("hk", "s1", other, { id: txId(), registerId: "front", shopperCode: "S", items: ["K1"], holdId: "h1" });
+    expectError(stolen, 409, "ITEM_UNAVAILABLE");
+    expect(stolen.body.error.details.reasons).toEqual({ K1: "held" });
+    expect((await call("GET", base)).body.metadata).toMatchObject({ activeHolds: 1, transactionCount: 0 });
+    // The key that made it sells under it, whatever label it uses.
+    expect((await post("hk", "s1", registerKey, { id: txId(), registerId: "front-2", shopperCode: "S", items: ["K1"], holdId: "h1" })).status).toBe(201);
+    // An admin may release another key's hold.
+    expect((await call("POST", `${base}/holds`, { key: other, body: { id: "h2", registerId: "back", items: ["K2"] } })).status).toBe(201);
+    const released = await call("DELETE", `${base}/holds/h2`);
+    expect(released.status).toBe(200);
+    expect(released.body.status).toBe("released");
+  });
+});

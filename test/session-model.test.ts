@@ -104,7 +104,11 @@ describe("sale session model", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 30 }), async (ops) => {
         const eventId = `model-${++run}`;
-        const { registerKey } = await seedEvent(eventId, ITEMS);
+        await seedEvent(eventId, ITEMS);
+        // Each register has its own key: a hold belongs to the key that made it.
+        const keys: Record<string, string> = {};
+        for (const r of REGISTERS) keys[r] = (await call("POST", `/v1/events/${eventId}/api-keys`, { body: { role: "register", label: r } })).body.key;
+        const registerKey = keys[REGISTERS[0]!]!;
         await createSession(eventId, "s1");
         const stub = env.SALE_SESSION.getByName(`${eventId}:s1`);
         const base = `/v1/events/${eventId}/sessions/s1`;
@@ -115,14 +119,15 @@ describe("sale session model", () => {
           let status: number;
           switch (o.kind) {
             case "hold":
-              status = (await call("POST", `${base}/holds`, { key: registerKey, body: { id: o.hold, registerId: o.register, items: o.items } })).status;
+              status = (await call("POST", `${base}/holds`, { key: keys[o.register], body: { id: o.hold, registerId: o.register, items: o.items } })).status;
               break;
             case "release":
-              status = (await call("DELETE", `${base}/holds/${o.hold}`, { key: registerKey })).status;
+              // Released by the register that made it (the model's holds keep their register).
+              status = (await call("DELETE", `${base}/holds/${o.hold}`, { key: keys[model.holds.get(o.hold)?.register ?? REGISTERS[0]!] })).status;
               break;
             case "checkout": {
               const body = { id: txUuid(o.tx), registerId: o.register, shopperCode: "S-1", items: o.items, ...(o.hold ? { holdId: o.hold } : {}) };
-              status = (await call("POST", `${base}/transactions`, { key: registerKey, body })).status;
+              status = (await call("POST", `${base}/transactions`, { key: keys[o.register], body })).status;
               break;
             }
             case "void":

@@ -203,6 +203,7 @@ describe("offline upload", () => {
 describe("holds", () => {
   it("keeps held items from other registers until released", async () => {
     const { registerKey } = await seedEvent("ho1", items3());
+    const secondKey = (await call("POST", "/v1/events/ho1/api-keys", { body: { role: "register", label: "register 2" } })).body.key as string;
     await createSession("ho1", "s1");
     const holds = "/v1/events/ho1/sessions/s1/holds";
     const held = await call("POST", holds, { key: registerKey, body: { id: "h1", registerId: "reg-1", items: ["A1", "A2"] } });
@@ -211,19 +212,19 @@ describe("holds", () => {
     const replay = await call("POST", holds, { key: registerKey, body: { id: "h1", registerId: "reg-1", items: ["A2", "A1"] } });
     expect(replay.status).toBe(200);
     expectError(await call("POST", holds, { key: registerKey, body: { id: "h1", registerId: "reg-1", items: ["A3"] } }), 422, "IDEMPOTENCY_KEY_REUSED");
-    const other = await call("POST", holds, { key: registerKey, body: { id: "h2", registerId: "reg-2", items: ["A2", "A3"] } });
+    const other = await call("POST", holds, { key: secondKey, body: { id: "h2", registerId: "reg-2", items: ["A2", "A3"] } });
     expectError(other, 409, "ITEM_UNAVAILABLE");
     expect(other.body.error.details.items).toEqual(["A2"]);
-    expectError(await checkout("ho1", "s1", registerKey, ["A1"], { registerId: "reg-2" }), 409, "ITEM_UNAVAILABLE");
+    expectError(await checkout("ho1", "s1", secondKey, ["A1"], { registerId: "reg-2" }), 409, "ITEM_UNAVAILABLE");
     // Another register cannot borrow the hold id either.
-    expectError(await checkout("ho1", "s1", registerKey, ["A1"], { registerId: "reg-2", holdId: "h1" }), 409, "ITEM_UNAVAILABLE");
+    expectError(await checkout("ho1", "s1", secondKey, ["A1"], { registerId: "reg-2", holdId: "h1" }), 409, "ITEM_UNAVAILABLE");
     expect((await summary("ho1", "s1")).metadata.activeHolds).toBe(1);
 
     const released = await call("DELETE", `${holds}/h1`, { key: registerKey });
     expect(released.body.status).toBe("released");
     expect((await call("DELETE", `${holds}/h1`, { key: registerKey })).body.status).toBe("released");
     expectError(await call("DELETE", `${holds}/nope`, { key: registerKey }), 404, "NOT_FOUND");
-    expect((await checkout("ho1", "s1", registerKey, ["A1"], { registerId: "reg-2" })).status).toBe(201);
+    expect((await checkout("ho1", "s1", secondKey, ["A1"], { registerId: "reg-2" })).status).toBe(201);
   });
 
   it("sells from the register's own hold and frees what the cart left behind", async () => {

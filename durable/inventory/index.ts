@@ -8,7 +8,7 @@ import { eventRow, insertEvent, recordedEvent, requireEvent } from "./event";
 import { applyPatch, checkPatch, countByStatus, findItem, itemView, saveItems } from "./items";
 import { batchOf, saleOf, voidOf, type RejectedMessage, type SaleOutcome } from "./sales";
 import { itemRow, MIGRATIONS } from "./schema";
-import { catchUpWithSessions, prepareSessionStart, registerSession, sessionItems, sessionStatusChanged, type SessionContext } from "./sessions";
+import { catchUpWithSessions, prepareSessionStart, registerSession, sessionIds, sessionItems, sessionStatusChanged, type SessionContext } from "./sessions";
 
 export type { RejectedMessage, SaleOutcome } from "./sales";
 
@@ -106,6 +106,11 @@ export class Inventory extends DurableObject<Env> {
   /** The first half of a session start: settles ended sessions, then locks every modifiable item. */
   async prepareSessionStart(sessionId: string, actor: Actor): Promise<Result<{ locked: number }>> {
     return attempt(() => prepareSessionStart(this.sessions, sessionId, actor));
+  }
+
+  /** Every session of the event, in the order they were created. */
+  async sessionIds(): Promise<Result<string[]>> {
+    return attempt(() => sessionIds(this.sql));
   }
 
   /** A page of the items a starting session sells: locked and not sold, in id order after `afterId`. */

@@ -122,6 +122,11 @@ async function refreshRunningSessions(ctx: SessionContext, except: string) {
   }
 }
 
+/** Every session of the event, in the order they were created. */
+export function sessionIds(sql: Sql): string[] {
+  return sql.all<{ id: string }>("SELECT id FROM sessions ORDER BY position").map((r) => r.id);
+}
+
 /** A page of the items a starting session sells: locked and not sold, in id order after `afterId`. */
 export function sessionItems(sql: Sql, sessionId: string, afterId: string, limit: number): SessionItemSeed[] {
   const session = sql.one<SessionRow>("SELECT * FROM sessions WHERE id = ?", sessionId);

@@ -3,6 +3,7 @@ import type { Sql } from "../../lib/sql";
 import { ARCHIVE_PAGE, SESSION_KINDS, type ArchivePage, type ArchiveRow, type SessionKind } from "../../schemas/archive";
 import type { SessionRow } from "./schema";
 import type { SessionStore } from "./store";
+import { keepPrunedIds } from "./transaction-ids";
 
 /** Sold items in id order after `afterId`, with the transaction that sold each (for the Inventory). */
 export function listSold(sql: Sql, afterId: string, limit: number): { itemId: string; transactionId: string; soldAt: number }[] {
@@ -86,9 +87,11 @@ export function checkPrune(
 
 /**
  * Drops what the archive holds (transactions, their items, the audit trail, ended holds), keeping
- * the summary and every item's status. Inside a transaction.
+ * the summary, every item's status, and each transaction's id with its cart (so the id stays the
+ * event's and a late replay is still answered). Inside a transaction.
  */
 export function dropArchived(sql: Sql, now: number) {
+  keepPrunedIds(sql);
   sql.run("DELETE FROM transaction_items");
   sql.run("DELETE FROM transactions");
   sql.run("DELETE FROM audit");

@@ -6,22 +6,22 @@ import type { ItemRow } from "./schema";
 type Unavailable = "unknown" | "held" | "sold";
 
 /**
- * Reads the cart's items and checks each can be taken: available, or pending under `holdId` of
- * the same register, or pending under a hold whose time ran out. Throws ITEM_UNAVAILABLE naming
- * every item that cannot. Must run inside a transaction.
+ * Reads the cart's items and checks each can be taken: available, or pending under `holdId` made
+ * by the same api key (`keyId`), or pending under a hold whose time ran out. Throws
+ * ITEM_UNAVAILABLE naming every item that cannot. Must run inside a transaction.
  */
-export function claim(sql: Sql, ids: readonly string[], holdId: string | null, registerId: string, now: number): { rows: ItemRow[] } {
+export function claim(sql: Sql, ids: readonly string[], holdId: string | null, keyId: string, now: number): { rows: ItemRow[] } {
   const rows: ItemRow[] = [];
   const unavailable: Record<string, Unavailable> = {};
   for (const id of ids) {
     const item = sql.one<ItemRow>(
-      "SELECT id, consignor_id, title, price, commission_rate, status, hold_id, hold_register, hold_expires_at FROM items WHERE id = ?",
+      "SELECT id, consignor_id, title, price, commission_rate, status, hold_id, hold_register, hold_key, hold_expires_at FROM items WHERE id = ?",
       id,
     );
     if (!item) unavailable[id] = "unknown";
     else if (item.status === "sold") unavailable[id] = "sold";
     else if (item.status === "pending") {
-      const ownHold = holdId !== null && item.hold_id === holdId && item.hold_register === registerId;
+      const ownHold = holdId !== null && item.hold_id === holdId && item.hold_key === keyId;
       const expired = (item.hold_expires_at ?? 0) <= now;
       if (ownHold || expired) rows.push(item);
       else unavailable[id] = "held";

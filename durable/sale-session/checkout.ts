@@ -7,27 +7,34 @@ import type { Actor, Replayable, TransactionView } from "../../schemas/domain";
 import { claim } from "./availability";
 import { endHold } from "./holds";
 import { requireActive } from "./lifecycle";
+import { ArchivedReplay, prunedReplay, requireOwnId } from "./transaction-ids";
 import { completedMessage } from "./messages";
 import type { ItemRow, SessionRow, TransactionItemRow, TransactionRow } from "./schema";
 import type { SessionStore } from "./store";
 import { sameSet, transactionItems, transactionView } from "./views";
 
 /** Marks an item sold by a transaction (binds tx id, time); the caller adds the WHERE. */
-const SELL_ITEM = "UPDATE items SET status = 'sold', tx_id = ?, sold_at = ?, hold_id = NULL, hold_register = NULL, hold_expires_at = NULL";
+const SELL_ITEM = "UPDATE items SET status = 'sold', tx_id = ?, sold_at = ?, hold_id = NULL, hold_register = NULL, hold_key = NULL, hold_expires_at = NULL";
 
 /**
  * One checkout of session `s` (the mirror), committed; the caller makes sure the outbox is sent. A
  * transaction id seen before is found on the way out: a replay cannot sell its items again (they
  * are sold) nor write its id again (the key is taken), so it always fails inside and rolls back
- * first.
+ * first. An id another session of the event used is refused before anything is written; one of
+ * this session's pruned transactions throws ArchivedReplay (the caller answers from the archive).
  */
 export function sell(store: SessionStore, s: SessionRow, input: TransactionCreate, actor: Actor, now: number): Replayable<TransactionView> {
   try {
     requireActive(s);
+    requireOwnId(store.sql, input.id);
     return { value: record(store, s, input, actor, now), replayed: false };
   } catch (error) {
     const existing = store.sql.one<TransactionRow>("SELECT * FROM transactions WHERE id = ?", input.id);
-    if (!existing) throw error;
+    if (!existing) {
+      // Pruned after the archive: recognised by what it was, answered from the archive.
+      if (prunedReplay(store.sql, input)) throw new ArchivedReplay(input.id);
+      throw error;
+    }
     const items = transactionItems(store.sql, input.id);
     const same =
       existing.register_id === input.registerId &&
@@ -62,7 +69,7 @@ function record(store: SessionStore, s: SessionRow, input: TransactionCreate, ac
   };
   let holdConsumed = false;
   store.storage.transactionSync(() => {
-    take(sql, input.items, holdId, input.registerId, input.id, now).forEach((item, position) => {
+    take(sql, input.items, holdId, actor.keyId, input.id, now).forEach((item, position) => {
       const commission = commissionOf(item.price, item.commission_rate);
       tx.total += item.price;
       tx.commission_total += commission;
@@ -129,13 +136,13 @@ function record(store: SessionStore, s: SessionRow, input: TransactionCreate, ac
  * available item is taken in one statement; the others (pending under a hold) are checked by
  * `claim`, which refuses the whole cart if any cannot be sold. Inside a transaction.
  */
-function take(sql: Sql, ids: readonly string[], holdId: string | null, registerId: string, txId: string, now: number): ItemRow[] {
+function take(sql: Sql, ids: readonly string[], holdId: string | null, keyId: string, txId: string, now: number): ItemRow[] {
   const taken = new Map<string, ItemRow>();
   const rest: string[] = [];
   for (const id of ids) {
     const row = sql.one<Omit<ItemRow, "status">>(
       `${SELL_ITEM} WHERE id = ? AND status = 'available'
-       RETURNING id, consignor_id, title, price, commission_rate, hold_id, hold_register, hold_expires_at`,
+       RETURNING id, consignor_id, title, price, commission_rate, hold_id, hold_register, hold_key, hold_expires_at`,
       txId,
       now,
       id,
@@ -144,7 +151,7 @@ function take(sql: Sql, ids: readonly string[], holdId: string | null, registerI
     else rest.push(id);
   }
   if (rest.length > 0) {
-    for (const item of claim(sql, rest, holdId, registerId, now).rows) {
+    for (const item of claim(sql, rest, holdId, keyId, now).rows) {
       sql.run(
         `${SELL_ITEM} WHERE id = ?`,
         txId,

@@ -7,10 +7,14 @@ import { claim } from "./availability";
 import type { HoldRow } from "./schema";
 import { holdView, sameSet } from "./views";
 
-/** A hold id seen before: its view again for the same register and cart (a replay), refused for another; `null` if new. */
-export function replayedHold(sql: Sql, input: HoldCreate): HoldView | null {
+/**
+ * A hold id seen before: its view again for the same key, register and cart (a replay), refused
+ * for anything else; `null` if new.
+ */
+export function replayedHold(sql: Sql, input: HoldCreate, actor: Actor): HoldView | null {
   const existing = sql.one<HoldRow>("SELECT * FROM holds WHERE id = ?", input.id);
   if (!existing) return null;
+  if (existing.key_id !== actor.keyId) throw new AppError("IDEMPOTENCY_KEY_REUSED", `hold ${input.id} belongs to another register key`);
   const sameItems = sameSet(JSON.parse(existing.items) as string[], input.items);
   if (existing.register_id !== input.registerId || !sameItems) {
     throw new AppError("IDEMPOTENCY_KEY_REUSED", `hold ${input.id} was already used for another cart`);
@@ -18,26 +22,35 @@ export function replayedHold(sql: Sql, input: HoldCreate): HoldView | null {
   return holdView(existing);
 }
 
+/** A hold may be released by the key that made it, or by an admin; the body's registerId is only a label. */
+export function requireHoldOwner(hold: HoldRow, actor: Actor) {
+  if (actor.role !== "admin" && hold.key_id !== actor.keyId) {
+    throw new AppError("FORBIDDEN", `hold ${hold.id} belongs to another register key`);
+  }
+}
+
 /** available → pending for every item of the cart, or none of them; records the hold. Inside a transaction. */
 export function placeHold(sql: Sql, input: HoldCreate, actor: Actor, now: number, expiresAt: number) {
-  const { rows } = claim(sql, input.items, null, input.registerId, now);
+  const { rows } = claim(sql, input.items, null, actor.keyId, now);
   for (const item of rows) {
     sql.run(
-      "UPDATE items SET status = 'pending', hold_id = ?, hold_register = ?, hold_expires_at = ? WHERE id = ?",
+      "UPDATE items SET status = 'pending', hold_id = ?, hold_register = ?, hold_key = ?, hold_expires_at = ? WHERE id = ?",
       input.id,
       input.registerId,
+      actor.keyId,
       expiresAt,
       item.id,
     );
     audit(sql, actor, now, { entity: "item", entityId: item.id, action: "hold", before: { status: item.status }, after: { status: "pending", holdId: input.id } });
   }
   sql.run(
-    "INSERT INTO holds (id, register_id, items, status, created_at, expires_at) VALUES (?, ?, ?, 'active', ?, ?)",
+    "INSERT INTO holds (id, register_id, items, status, created_at, expires_at, key_id) VALUES (?, ?, ?, 'active', ?, ?, ?)",
     input.id,
     input.registerId,
     JSON.stringify(input.items),
     now,
     expiresAt,
+    actor.keyId,
   );
   sql.run("UPDATE session SET active_holds = active_holds + 1 WHERE id = 1");
   audit(sql, actor, now, { entity: "hold", entityId: input.id, action: "create", before: null, after: { status: "active", expiresAt } });
@@ -60,7 +73,7 @@ export function endHold(sql: Sql, holdId: string, status: "released" | "expired"
   const pending = sql.all<{ id: string }>("SELECT id FROM items WHERE hold_id = ? AND status = 'pending'", holdId);
   for (const item of pending) {
     sql.run(
-      "UPDATE items SET status = 'available', hold_id = NULL, hold_register = NULL, hold_expires_at = NULL WHERE id = ?",
+      "UPDATE items SET status = 'available', hold_id = NULL, hold_register = NULL, hold_key = NULL, hold_expires_at = NULL WHERE id = ?",
       item.id,
     );
     audit(sql, actor, now, { entity: "item", entityId: item.id, action: status === "expired" ? "hold-expired" : "release", before: { status: "pending", holdId }, after: { status: "available" } });

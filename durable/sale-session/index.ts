@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { attempt, notFound, unwrap, type Result } from "../../lib/errors";
+import { sessionObjectName } from "../../lib/ids";
 import { Sql } from "../../lib/sql";
 import { OutboxRelay, queueSender } from "../../producers/outbox-relay";
 import type { HoldCreate, SessionCreate, TransactionCreate } from "../../schemas/api";
@@ -7,7 +8,7 @@ import type { Actor, HoldView, Replayable, SaleSessionSummary, TransactionView }
 import type { ArchivePage, SessionKind } from "../../schemas/archive";
 import { archivePage, checkPrune, dropArchived, listSold, listTransactions } from "./archive-export";
 import { sell } from "./checkout";
-import { endHold, expiredHolds, expireHolds, findHold, nextExpiry, placeHold, replayedHold, storedHold } from "./holds";
+import { endHold, expiredHolds, expireHolds, findHold, nextExpiry, placeHold, replayedHold, requireHoldOwner, storedHold } from "./holds";
 import {
   createSession,
   endSession,
@@ -26,6 +27,7 @@ import { MIGRATIONS, type SessionRow } from "./schema";
 import { writeSnapshot } from "./snapshot";
 import type { SessionStore } from "./store";
 import { findTransaction, summaryOf, transactionItems, transactionView } from "./views";
+import { addForeignIds, archivedTransaction, ArchivedReplay, IDS_PAGE, isPruned, transactionIds } from "./transaction-ids";
 import { recordVoid, voidable } from "./voids";
 
 /**
@@ -114,6 +116,7 @@ export class SaleSession extends DurableObject<Env> {
     const rates = requireRates(table);
     const inventory = this.env.INVENTORY.getByName(eventId);
     unwrap(await inventory.prepareSessionStart(sessionId, actor));
+    await this.loadEarlierIds(unwrap(await inventory.sessionIds()).filter((id) => id !== sessionId));
     await loadItems(this.store, inventory, sessionId, this.session().load_cursor ?? "", rates, table.tiers);
     // A cancel may have landed while the items were loading.
     requireStartable(this.session());
@@ -123,6 +126,30 @@ export class SaleSession extends DurableObject<Env> {
     this.scheduleAlarm(now + Number(this.env.SNAPSHOT_INTERVAL_MS));
     unwrap(await inventory.sessionStatusChanged(sessionId, "active"));
     return summaryOf(this.session());
+  }
+
+  /**
+   * The transaction ids of the event's other sessions, so none of them is sold again here. They
+   * ended before this one could start (sessions run one after another), so their ids are final.
+   * Idempotent: a start that failed half way reads them again.
+   */
+  private async loadEarlierIds(sessionIds: readonly string[]) {
+    const eventId = this.session().event_id;
+    for (const other of sessionIds) {
+      const stub = this.env.SALE_SESSION.getByName(sessionObjectName(eventId, other));
+      for (let after = ""; ; ) {
+        const ids = unwrap(await stub.transactionIds(after, IDS_PAGE));
+        if (ids.length === 0) break;
+        this.ctx.storage.transactionSync(() => addForeignIds(this.sql, other, ids));
+        if (ids.length < IDS_PAGE) break;
+        after = ids.at(-1)!;
+      }
+    }
+  }
+
+  /** This session's transaction ids after `after`, live and pruned (read by the sessions after it). */
+  async transactionIds(after: string, limit: number): Promise<Result<string[]>> {
+    return attempt(() => transactionIds(this.sql, after, limit));
   }
 
   /** active → completed: open holds are released and the Inventory learns every sale of the session. */
@@ -160,7 +187,7 @@ export class SaleSession extends DurableObject<Env> {
   async hold(input: HoldCreate, actor: Actor): Promise<Result<Replayable<HoldView>>> {
     return attempt(() => {
       const s = this.session();
-      const existing = replayedHold(this.sql, input);
+      const existing = replayedHold(this.sql, input, actor);
       if (existing) return { value: existing, replayed: true };
       requireActive(s);
       const now = Date.now();
@@ -173,11 +200,16 @@ export class SaleSession extends DurableObject<Env> {
     });
   }
 
-  /** pending → available for the items still held; releasing an ended hold again changes nothing. */
+  /**
+   * pending → available for the items still held; releasing an ended hold again changes nothing.
+   * Only the key that made the hold, or an admin, may release it.
+   */
   async releaseHold(holdId: string, actor: Actor): Promise<Result<HoldView>> {
     return attempt(() => {
       this.session();
-      if (findHold(this.sql, holdId).status === "active") {
+      const hold = findHold(this.sql, holdId);
+      requireHoldOwner(hold, actor);
+      if (hold.status === "active") {
         this.ctx.storage.transactionSync(() => endHold(this.sql, holdId, "released", actor, Date.now()));
         this.reload();
       }
@@ -193,10 +225,21 @@ export class SaleSession extends DurableObject<Env> {
    */
   async checkout(input: TransactionCreate, actor: Actor): Promise<Result<Replayable<TransactionView>>> {
     return attempt(() => {
-      const sold = sell(this.store, this.session(), input, actor, Date.now());
+      const sold = this.sellOrReplay(input, actor, Date.now());
+      if (sold instanceof Promise) return sold;
       if (!sold.replayed) this.afterEnqueue(sold.value.createdAt);
       return sold;
     });
+  }
+
+  /** One checkout; a replay of a transaction the archive pruned is answered from D1 (the only await). */
+  private sellOrReplay(input: TransactionCreate, actor: Actor, now: number): Replayable<TransactionView> | Promise<Replayable<TransactionView>> {
+    try {
+      return sell(this.store, this.session(), input, actor, now);
+    } catch (error) {
+      if (!(error instanceof ArchivedReplay)) throw error;
+      return archivedTransaction(this.env.DB, this.session(), error.txId).then((value) => ({ value, replayed: true }));
+    }
   }
 
   /**
@@ -207,15 +250,17 @@ export class SaleSession extends DurableObject<Env> {
     return attempt(async () => {
       const now = Date.now();
       const results: Result<Replayable<TransactionView>>[] = [];
-      for (const input of inputs) results.push(await attempt(() => sell(this.store, this.session(), input, actor, now)));
+      for (const input of inputs) results.push(await attempt(() => this.sellOrReplay(input, actor, now)));
       if (results.some((r) => r.ok && !r.value.replayed)) this.afterEnqueue(now);
       return results;
     });
   }
 
+  /** A transaction of this session; one the archive pruned is read back from D1. */
   async getTransaction(txId: string): Promise<Result<TransactionView>> {
     return attempt(() => {
       const s = this.session();
+      if (isPruned(this.sql, txId)) return archivedTransaction(this.env.DB, s, txId);
       return transactionView(s, findTransaction(this.sql, txId), transactionItems(this.sql, txId));
     });
   }

@@ -43,6 +43,16 @@ export const MIGRATIONS: string[][] = [
   [`ALTER TABLE session ADD COLUMN snapshot TEXT`],
   // Archived sessions keep their item statuses (with when each sold) but not their transactions.
   [`ALTER TABLE session ADD COLUMN archived_at INTEGER`, `ALTER TABLE items ADD COLUMN sold_at INTEGER`],
+  [
+    // Transaction ids are the event's: those of the sessions that ran before this one (loaded at
+    // start), and this session's own after their rows were pruned (with what they were, so a late
+    // replay is still recognised).
+    `CREATE TABLE foreign_tx (id TEXT PRIMARY KEY, session_id TEXT NOT NULL) WITHOUT ROWID`,
+    `CREATE TABLE pruned_tx (id TEXT PRIMARY KEY, cart TEXT NOT NULL) WITHOUT ROWID`,
+    // A hold belongs to the api key that made it; register_id is the register's own label.
+    `ALTER TABLE holds ADD COLUMN key_id TEXT`,
+    `ALTER TABLE items ADD COLUMN hold_key TEXT`,
+  ],
 ];
 
 export type SessionRow = {
@@ -77,6 +87,7 @@ export type ItemRow = {
   status: "available" | "pending" | "sold";
   hold_id: string | null;
   hold_register: string | null;
+  hold_key: string | null;
   hold_expires_at: number | null;
 };
 
@@ -109,4 +120,5 @@ export type HoldRow = {
   status: HoldView["status"];
   created_at: number;
   expires_at: number;
+  key_id: string | null;
 };

@@ -52,7 +52,7 @@ sessions.delete("/:eventId/sessions/:sessionId/holds/:holdId", async (c) => {
   const eventId = parse(Id, c.req.param("eventId"), "eventId");
   const sessionId = parse(Id, c.req.param("sessionId"), "sessionId");
   const holdId = parse(Id, c.req.param("holdId"), "holdId");
-  const actor = authorize(c, ["register"], { eventId });
+  const actor = authorize(c, ["admin", "register"], { eventId });
   return c.json(unwrap(await sessionOf(c.env, eventId, sessionId).releaseHold(holdId, actor)));
 });
 

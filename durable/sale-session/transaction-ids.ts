@@ -1,0 +1,97 @@
+import { AppError, notFound } from "../../lib/errors";
+import type { Sql } from "../../lib/sql";
+import type { TransactionCreate } from "../../schemas/api";
+import type { TransactionView } from "../../schemas/domain";
+import type { SessionRow, TransactionItemRow, TransactionRow } from "./schema";
+import { sameSet, transactionView } from "./views";
+
+/**
+ * Transaction ids are the event's, not the session's (DESIGN §3): an id used in any session of the
+ * event is refused in every other one, with any cart. A session learns the ids of the sessions
+ * that ran before it when it starts (sessions run one after another, and an ended session takes no
+ * new sales), and keeps its own after the archive pruned their rows, so a register that hears back
+ * late still gets its 200.
+ */
+
+/** Ids read from another session per call while starting. */
+export const IDS_PAGE = 5_000;
+
+/** Refuses an id another session of the event used. One lookup by key. */
+export function requireOwnId(sql: Sql, txId: string) {
+  const other = sql.one<{ session_id: string }>("SELECT session_id FROM foreign_tx WHERE id = ?", txId);
+  if (other) {
+    throw new AppError("IDEMPOTENCY_KEY_REUSED", `transaction ${txId} was already used in session ${other.session_id} of this event`, {
+      sessionId: other.session_id,
+    });
+  }
+}
+
+/** A checkout that replays one of this session's pruned transactions: answered from the archive in D1. */
+export class ArchivedReplay extends Error {
+  override readonly name = "ArchivedReplay";
+  constructor(readonly txId: string) {
+    super(`transaction ${txId} was archived; its replay is answered from the archive`);
+  }
+}
+
+/**
+ * Whether `input` replays a pruned transaction of this session: true for the same register,
+ * shopper, hold and cart; IDEMPOTENCY_KEY_REUSED for another; false if the id is not one of them.
+ */
+export function prunedReplay(sql: Sql, input: TransactionCreate): boolean {
+  const row = sql.one<{ cart: string }>("SELECT cart FROM pruned_tx WHERE id = ?", input.id);
+  if (!row) return false;
+  const [registerId, shopperCode, holdId, items] = JSON.parse(row.cart) as [string, string, string | null, string[]];
+  const same = registerId === input.registerId && shopperCode === input.shopperCode && holdId === (input.holdId ?? null) && sameSet(items, input.items);
+  if (!same) throw new AppError("IDEMPOTENCY_KEY_REUSED", `transaction ${input.id} was already used for another checkout`);
+  return true;
+}
+
+/** Whether `txId` is one of this session's pruned transactions. */
+export function isPruned(sql: Sql, txId: string): boolean {
+  return sql.one("SELECT 1 AS x FROM pruned_tx WHERE id = ?", txId) !== null;
+}
+
+/** Before the archive drops the transactions: what each one was, kept by id. Inside that transaction. */
+export function keepPrunedIds(sql: Sql) {
+  sql.run(
+    `INSERT OR IGNORE INTO pruned_tx (id, cart)
+     SELECT t.id, json_array(t.register_id, t.shopper_code, t.hold_id,
+       json((SELECT json_group_array(i.item_id) FROM transaction_items i WHERE i.tx_id = t.id)))
+     FROM transactions t`,
+  );
+}
+
+/** This session's transaction ids after `after`, in order, live and pruned (for the sessions after it). */
+export function transactionIds(sql: Sql, after: string, limit: number): string[] {
+  return sql
+    .all<{ id: string }>(
+      "SELECT id FROM (SELECT id FROM transactions WHERE id > ? UNION SELECT id FROM pruned_tx WHERE id > ?) ORDER BY id LIMIT ?",
+      after,
+      after,
+      Math.min(limit, IDS_PAGE),
+    )
+    .map((r) => r.id);
+}
+
+/** Records ids of another session of the event (idempotent). Inside a transaction. */
+export function addForeignIds(sql: Sql, sessionId: string, ids: readonly string[]) {
+  sql.insertMany(
+    "INSERT OR IGNORE INTO foreign_tx (id, session_id)",
+    ids.map((id) => [id, sessionId]),
+  );
+}
+
+/** One of this session's pruned transactions, as the archive in D1 holds it. */
+export async function archivedTransaction(db: D1Database, s: SessionRow, txId: string): Promise<TransactionView> {
+  const tx = await db
+    .prepare("SELECT * FROM transactions WHERE event_id = ? AND id = ? AND session_id = ?")
+    .bind(s.event_id, txId, s.session_id)
+    .first<TransactionRow>();
+  if (!tx) throw notFound(`transaction ${txId} in the archive`);
+  const { results } = await db
+    .prepare("SELECT item_id, consignor_id, title, price, commission_rate, commission FROM transaction_items WHERE event_id = ? AND tx_id = ? ORDER BY position")
+    .bind(s.event_id, txId)
+    .all<TransactionItemRow>();
+  return transactionView(s, tx, results);
+}
