@@ -26,11 +26,40 @@ export const ArchiveParams = z.strictObject({
 });
 export type ArchiveParams = z.infer<typeof ArchiveParams>;
 
+/**
+ * The fields of each kind, in order, as the objects hold them; D1 stores them under the same
+ * names. A part's content checksum is taken over these values, so R2 and D1 can both be checked
+ * against what the object held.
+ */
+export const ARCHIVE_COLUMNS: Record<ArchiveKind, readonly string[]> = {
+  transactions: ["id", "register_id", "shopper_code", "hold_id", "status", "total", "commission_total", "item_count", "created_at", "actor", "voided_at", "void_reason", "void_actor"],
+  transaction_items: ["tx_id", "position", "item_id", "consignor_id", "title", "price", "commission_rate", "commission"],
+  audit: ["seq", "at", "actor", "entity", "entity_id", "action", "before", "after"],
+  calculations: ["tx_id", "session_id", "status", "attempts", "error_code", "error", "sale_total", "base_amount", "bonus_amount", "total_amount", "voided_at", "occurred_at", "completed_at"],
+  ledger_entries: ["seq", "consignor_id", "tx_id", "session_id", "kind", "amount", "batch_id", "created_at"],
+};
+
 export interface ArchivePart {
   key: string;
   count: number;
   bytes: number;
+  /** SHA-256 of the NDJSON object in R2. */
   sha256: string;
+  /** SHA-256 of the part's rows as ARCHIVE_COLUMNS values: what D1 must hold for this part. */
+  contentSha256: string;
+  /** The part's rows are those after `after` up to and including `last`, in the kind's key order. */
+  after: string;
+  last: string;
+}
+
+/** One session as the nightly run finds it. */
+export interface ArchiveCandidate {
+  eventId: string;
+  sessionId: string;
+  /** Its transactions, their items and its audit trail were pruned already: only the ledger's rows are copied again. */
+  pruned: boolean;
+  /** The ledger's version of the session's calculations and entries, recorded once copied. */
+  ledgerVersion: string;
 }
 
 export interface ArchiveManifest {

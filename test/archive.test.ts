@@ -105,7 +105,7 @@ describe("nightly archive", () => {
   });
 
   const steps = [
-    "find the ended sessions not yet archived",
+    "find the sessions to archive",
     "archive transactions page 0 of ar2/s1",
     "archive transaction_items page 0 of ar2/s1",
     "archive audit page 0 of ar2/s1",
@@ -113,7 +113,9 @@ describe("nightly archive", () => {
     "archive ledger_entries page 0 of ar2/s1",
     "write the manifest of ar2/s1",
     "verify the archive of ar2/s1",
+    "check the ledger is complete for ar2/s1",
     "prune the archived rows of ar2/s1",
+    "record the archive of ar2/s1 in D1",
   ];
 
   it("ends with every row exactly once, and nothing pruned early, whichever step fails first", async () => {
@@ -126,16 +128,25 @@ describe("nightly archive", () => {
           await m.disableRetryDelays();
           await m.mockStepError({ name: failing }, new Error(`injected failure in: ${failing}`));
         });
-        await waitForRun(await runArchive(true), "errored");
-        // The session is pruned only after its archive was verified.
-        expect({ failing, pruned: countsOf(await held("ar2")).transactions === 0 }).toEqual({ failing, pruned: false });
+        const instanceId = await runArchive(true);
+        if (failing === steps[0]) await waitForRun(instanceId, "errored");
+        else {
+          // The session's failure is reported in the run's output; the run itself completes.
+          const run = await waitForRun(instanceId, "complete");
+          expect(run.output.failed).toEqual([{ eventId: "ar2", sessionId: "s1", error: expect.stringContaining("injected failure") }]);
+        }
+        // The session is pruned only after its archive was verified (and the ledger checked).
+        const prunedNow = countsOf(await held("ar2")).transactions === 0;
+        expect({ failing, pruned: prunedNow }).toEqual({ failing, pruned: failing.startsWith("record") });
         // Whatever was written so far was written once.
         const counts = await d1Counts("ar2");
         for (const kind of ARCHIVE_KINDS) expect(counts[kind]).toBeLessThanOrEqual(before[kind]!.length);
+        if (prunedNow) break;
       }
     }
     // The run after the failures completes; D1 holds every row exactly once.
-    await waitForRun(await runArchive(true), "complete");
+    const last = await waitForRun(await runArchive(true), "complete");
+    expect(last.output.failed).toEqual([]);
     expect(await d1Counts("ar2")).toEqual(countsOf(before));
     expect(countsOf(await held("ar2")).transactions).toBe(0);
     // A run that pruned but stopped before D1 heard of it: the next run sees the session is done.

@@ -6,7 +6,7 @@ import type { ConsignorBody, RatesBody } from "../../schemas/api";
 import type { Actor, ConsignorRecord } from "../../schemas/domain";
 import type { ArchivePage, LedgerKind } from "../../schemas/archive";
 import type { TransactionCompleted, TransactionMessage, TransactionVoided } from "../../schemas/messages";
-import { archivePage } from "./archive-export";
+import { archivePage, sessionStates, type LedgerSessionState } from "./archive-export";
 import { duplicateOf, outcomeOf, recordBatch, recordSale } from "./calculations";
 import type { LedgerContext } from "./context";
 import { consignorTiers, readConsignor, readRates, writeConsignor, writeRates } from "./rates";
@@ -18,6 +18,7 @@ import { writeSnapshot } from "./snapshot";
 import type { CalculationOutcome, CalculationView, CommissionSummary, ConsignorStatement } from "./types";
 import { voidOf } from "./voids";
 
+export type { LedgerSessionState } from "./archive-export";
 export type { CalculationStatus } from "./schema";
 export type { CalculationOutcome, CalculationView, CommissionSummary, ConsignorStatement } from "./types";
 
@@ -234,6 +235,11 @@ export class CommissionLedger extends DurableObject<Env> {
   /** A page of one session's calculations or ledger entries for the archive, in key order. */
   async archivePage(kind: LedgerKind, sessionId: string, after: string, limit: number): Promise<Result<ArchivePage>> {
     return attempt(() => archivePage(this.sql, kind, sessionId, after, limit));
+  }
+
+  /** Per session: how complete its calculations are, and a version that moves with any change (for the archive). */
+  async sessionStates(): Promise<Result<Record<string, LedgerSessionState>>> {
+    return attempt(() => sessionStates(this.sql));
   }
 
   // ---------------------------------------------------------------- reads

@@ -52,7 +52,7 @@ export const MIGRATIONS: string[][] = [
   // The summary last written to D1's ledger_snapshots, to write again only when it changed.
   [`ALTER TABLE ledger_meta ADD COLUMN snapshot TEXT`],
   // A held void waits for a sale of the session it names, and only that one.
-  [`ALTER TABLE held_voids ADD COLUMN session_id TEXT`, `CREATE INDEX calculations_by_session ON calculations (session_id, status)`],
+  [`ALTER TABLE held_voids ADD COLUMN session_id TEXT`],
 ];
 
 export type RatesRow = { base: number; volunteer_bonus: number; super_bonus: number; updated_at: number };
