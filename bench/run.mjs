@@ -10,8 +10,9 @@ import { randomInt, randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 
 const HOST = "127.0.0.1";
-const MAIN_PORT = 8797;
-const BARE_PORT = 8798;
+// Overridable, so a second checkout can run the benchmark beside another's servers.
+const MAIN_PORT = Number(process.env.BENCH_MAIN_PORT ?? 8797);
+const BARE_PORT = Number(process.env.BENCH_BARE_PORT ?? 8798);
 const DEADLINE_MS = 15 * 60_000;
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 6_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);

@@ -93,6 +93,30 @@ describe("nightly archive", () => {
       expect(lines).toEqual(before[kind]!.map((row) => ({ eventId: "ar1", sessionId: "s1", ...row })));
     }
 
+    // D1 holds each archived row column for column, with its type: every kind, against its NDJSON.
+    const expectedInD1: Record<(typeof ARCHIVE_KINDS)[number], { sql: string; row: (l: Record<string, unknown>) => Record<string, unknown> }> = {
+      transactions: { sql: "SELECT * FROM transactions WHERE event_id = ? ORDER BY id", row: ({ eventId, sessionId, ...r }) => ({ event_id: eventId, session_id: sessionId, ...r }) },
+      transaction_items: { sql: "SELECT * FROM transaction_items WHERE event_id = ? ORDER BY tx_id, position", row: ({ eventId, sessionId: _, ...r }) => ({ event_id: eventId, ...r }) },
+      audit: {
+        sql: "SELECT * FROM audit_log WHERE event_id = ? AND source = 'session' ORDER BY at, id",
+        row: ({ eventId, sessionId, seq, ...r }) => ({ id: `session:${eventId}:${sessionId}:${seq}`, event_id: eventId, session_id: sessionId, source: "session", seq, ...r }),
+      },
+      calculations: { sql: "SELECT * FROM calculations WHERE event_id = ? ORDER BY tx_id", row: ({ eventId, sessionId: _, ...r }) => ({ event_id: eventId, ...r }) },
+      ledger_entries: {
+        sql: "SELECT * FROM ledger_entries WHERE event_id = ? ORDER BY seq",
+        row: ({ eventId, sessionId: _, batch_id, ...r }) => ({ event_id: eventId, ...r, batch_id: batch_id || null }),
+      },
+    };
+    for (const kind of ARCHIVE_KINDS) {
+      const lines: Record<string, unknown>[] = [];
+      for (const part of manifest.kinds[kind].parts) {
+        lines.push(...(await (await env.ARCHIVE.get(part.key))!.text()).trimEnd().split("\n").map((l) => JSON.parse(l)));
+      }
+      const { results } = await env.DB.prepare(expectedInD1[kind].sql).bind("ar1").all();
+      const sort = (rows: Record<string, unknown>[]) => rows.map((r) => JSON.stringify(Object.entries(r).sort(([a], [b]) => a.localeCompare(b)))).sort();
+      expect({ kind, rows: sort(results) }).toEqual({ kind, rows: sort(lines.map(expectedInD1[kind].row)) });
+    }
+
     // Pruned: no transactions or audit left in the object, but its summary and item statuses stay.
     const after = await held("ar1");
     expect(countsOf(after)).toMatchObject({ transactions: 0, transaction_items: 0, audit: 0 });

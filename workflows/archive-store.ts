@@ -20,6 +20,9 @@ export const partKey = (s: SessionRef, kind: ArchiveKind, page: number) =>
   `archive/${s.eventId}/${s.sessionId}/${kind}/part-${String(page).padStart(5, "0")}.ndjson`;
 export const manifestKey = (s: SessionRef) => `archive/${s.eventId}/${s.sessionId}/manifest.json`;
 
+const encoder = new TextEncoder();
+const hex = (digest: ArrayBuffer) => [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+
 const sessionStub = (env: Env, s: SessionRef) => env.SALE_SESSION.getByName(sessionObjectName(s.eventId, s.sessionId));
 
 /**
@@ -82,12 +85,13 @@ function keyOf(kind: ArchiveKind, row: Record<string, unknown>): string {
 export async function archivePage(env: Env, s: SessionRef, kind: ArchiveKind, page: number, after: string): Promise<{ part: ArchivePart | null; next: string | null }> {
   const { rows, next } = await readPage(env, s, kind, after);
   if (rows.length === 0) return { part: null, next: null };
-  const body = rows.map((r) => JSON.stringify({ eventId: s.eventId, sessionId: s.sessionId, ...r })).join("\n") + "\n";
+  // Encoded once: the same bytes are hashed, counted and stored.
+  const body = encoder.encode(rows.map((r) => JSON.stringify({ eventId: s.eventId, sessionId: s.sessionId, ...r })).join("\n") + "\n");
   const key = partKey(s, kind, page);
   const [sha256, contentSha256] = await Promise.all([sha256Hex(body), sha256Hex(JSON.stringify(rows.map((r) => archivedValues(kind, r))))]);
   await env.ARCHIVE.put(key, body, { httpMetadata: { contentType: "application/x-ndjson" }, customMetadata: { sha256, count: String(rows.length) } });
   await upsertPage(env.DB, s, kind, rows);
-  return { part: { key, count: rows.length, bytes: new TextEncoder().encode(body).byteLength, sha256, contentSha256, after, last: keyOf(kind, rows.at(-1)!) }, next };
+  return { part: { key, count: rows.length, bytes: body.byteLength, sha256, contentSha256, after, last: keyOf(kind, rows.at(-1)!) }, next };
 }
 
 /**
@@ -129,7 +133,10 @@ export async function verifyArchive(env: Env, s: SessionRef, manifest: ArchiveMa
     for (const part of parts) {
       const object = await env.ARCHIVE.get(part.key);
       if (!object) throw new Error(`R2 part ${part.key} is missing`);
-      const hash = await sha256Hex(await object.text());
+      // Hashed as it streams in, never held whole.
+      const digest = new crypto.DigestStream("SHA-256");
+      await object.body.pipeTo(digest);
+      const hash = hex(await digest.digest);
       if (hash !== part.sha256) throw new Error(`R2 part ${part.key} hashes to ${hash}, the manifest says ${part.sha256}`);
       const content = await sha256Hex(JSON.stringify(await readBackPart(env.DB, s, kind, part)));
       if (content !== part.contentSha256) throw new Error(`D1's ${kind} of part ${part.key} differ from what the object held`);
