@@ -26,7 +26,7 @@ const SELL_ITEM = "UPDATE items SET status = 'sold', tx_id = ?, sold_at = ?, hol
 export function sell(store: SessionStore, s: SessionRow, input: TransactionCreate, actor: Actor, now: number): Replayable<TransactionView> {
   try {
     requireActive(s);
-    requireOwnId(store.sql, input.id);
+    requireOwnId(store.foreignIds, input.id);
     return { value: record(store, s, input, actor, now), replayed: false };
   } catch (error) {
     const existing = store.sql.one<TransactionRow>("SELECT * FROM transactions WHERE id = ?", input.id);
@@ -101,14 +101,7 @@ function record(store: SessionStore, s: SessionRow, input: TransactionCreate, ac
       now,
       actor.keyId,
     );
-    sql.run(
-      `UPDATE session SET total_sales = total_sales + ?, total_commissions = total_commissions + ?,
-         sold_count = sold_count + ?, tx_count = tx_count + 1, last_tx_at = ? WHERE id = 1`,
-      tx.total,
-      tx.commission_total,
-      lines.length,
-      now,
-    );
+    // The session's counters move with this insert (trigger session_counts_on_sale).
     // The cart's hold is used up: whatever it still keeps pending goes back on the floor.
     if (holdId && sql.one("SELECT 1 AS x FROM holds WHERE id = ? AND status = 'active'", holdId)) {
       endHold(sql, holdId, "consumed", actor, now);
@@ -116,7 +109,7 @@ function record(store: SessionStore, s: SessionRow, input: TransactionCreate, ac
     }
     store.outbox.enqueue(completedMessage(s, tx, lines), now);
   });
-  // The counters moved exactly as the UPDATE moved them; a consumed hold changed more, so read.
+  // The counters moved exactly as the trigger moved them; a consumed hold changed more, so read.
   if (holdConsumed) store.reload();
   else {
     store.mirror({

@@ -27,7 +27,7 @@ import { MIGRATIONS, type SessionRow } from "./schema";
 import { writeSnapshot } from "./snapshot";
 import type { SessionStore } from "./store";
 import { findTransaction, summaryOf, transactionItems, transactionView } from "./views";
-import { addForeignIds, archivedTransaction, ArchivedReplay, IDS_PAGE, isPruned, transactionIds } from "./transaction-ids";
+import { addForeignIds, archivedTransaction, ArchivedReplay, IDS_PAGE, isPruned, readForeignIds, transactionIds } from "./transaction-ids";
 import { recordVoid, voidable } from "./voids";
 
 /**
@@ -61,6 +61,7 @@ export class SaleSession extends DurableObject<Env> {
     this.store = {
       sql: this.sql,
       storage: ctx.storage,
+      foreignIds: new Map(),
       outbox: this.relay,
       reload: () => this.reload(),
       mirror: (row) => {
@@ -70,6 +71,7 @@ export class SaleSession extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => {
       ctx.storage.transactionSync(() => this.sql.migrate(MIGRATIONS));
       this.row = this.sql.one<SessionRow>("SELECT * FROM session WHERE id = 1");
+      for (const [id, session] of readForeignIds(this.sql)) this.store.foreignIds.set(id, session);
       this.alarmAt = await ctx.storage.getAlarm();
     });
   }
@@ -140,7 +142,7 @@ export class SaleSession extends DurableObject<Env> {
       for (let after = ""; ; ) {
         const ids = unwrap(await stub.transactionIds(after, IDS_PAGE));
         if (ids.length === 0) break;
-        this.ctx.storage.transactionSync(() => addForeignIds(this.sql, other, ids));
+        addForeignIds(this.store, other, ids);
         if (ids.length < IDS_PAGE) break;
         after = ids.at(-1)!;
       }

@@ -53,6 +53,14 @@ export const MIGRATIONS: string[][] = [
     `ALTER TABLE holds ADD COLUMN key_id TEXT`,
     `ALTER TABLE items ADD COLUMN hold_key TEXT`,
   ],
+  // The counters follow the transactions written: SQLite moves them in the same statement as the
+  // sale's insert, so a checkout needs no statement of its own for them.
+  [
+    `CREATE TRIGGER session_counts_on_sale AFTER INSERT ON transactions BEGIN
+       UPDATE session SET total_sales = total_sales + NEW.total, total_commissions = total_commissions + NEW.commission_total,
+         sold_count = sold_count + NEW.item_count, tx_count = tx_count + 1, last_tx_at = NEW.created_at WHERE id = 1;
+     END`,
+  ],
 ];
 
 export type SessionRow = {

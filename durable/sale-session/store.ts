@@ -13,6 +13,8 @@ export interface SessionStore {
   readonly sql: Sql;
   /** Runs a closure as one SQL transaction. */
   readonly storage: Pick<DurableObjectStorage, "transactionSync">;
+  /** Transaction ids of the event's other sessions, by id → session (mirrors table foreign_tx). */
+  readonly foreignIds: Map<string, string>;
   /** Writes a message inside the caller's transaction; counts the unsent ones. */
   readonly outbox: Pick<OutboxRelay, "enqueue" | "pending">;
   /** Reads the committed session row into the mirror again. */

@@ -3,6 +3,7 @@ import type { Sql } from "../../lib/sql";
 import type { TransactionCreate } from "../../schemas/api";
 import type { TransactionView } from "../../schemas/domain";
 import type { SessionRow, TransactionItemRow, TransactionRow } from "./schema";
+import type { SessionStore } from "./store";
 import { sameSet, transactionView } from "./views";
 
 /**
@@ -16,14 +17,17 @@ import { sameSet, transactionView } from "./views";
 /** Ids read from another session per call while starting. */
 export const IDS_PAGE = 5_000;
 
-/** Refuses an id another session of the event used. One lookup by key. */
-export function requireOwnId(sql: Sql, txId: string) {
-  const other = sql.one<{ session_id: string }>("SELECT session_id FROM foreign_tx WHERE id = ?", txId);
-  if (other) {
-    throw new AppError("IDEMPOTENCY_KEY_REUSED", `transaction ${txId} was already used in session ${other.session_id} of this event`, {
-      sessionId: other.session_id,
-    });
+/** Refuses an id another session of the event used. A lookup in memory: no statement on the checkout's path. */
+export function requireOwnId(foreignIds: ReadonlyMap<string, string>, txId: string) {
+  const other = foreignIds.get(txId);
+  if (other !== undefined) {
+    throw new AppError("IDEMPOTENCY_KEY_REUSED", `transaction ${txId} was already used in session ${other} of this event`, { sessionId: other });
   }
+}
+
+/** The ids of the event's other sessions this session knows (read once when the object wakes). */
+export function readForeignIds(sql: Sql): Map<string, string> {
+  return new Map(sql.all<{ id: string; session_id: string }>("SELECT id, session_id FROM foreign_tx").map((r) => [r.id, r.session_id]));
 }
 
 /** A checkout that replays one of this session's pruned transactions: answered from the archive in D1. */
@@ -74,12 +78,10 @@ export function transactionIds(sql: Sql, after: string, limit: number): string[]
     .map((r) => r.id);
 }
 
-/** Records ids of another session of the event (idempotent). Inside a transaction. */
-export function addForeignIds(sql: Sql, sessionId: string, ids: readonly string[]) {
-  sql.insertMany(
-    "INSERT OR IGNORE INTO foreign_tx (id, session_id)",
-    ids.map((id) => [id, sessionId]),
-  );
+/** Records ids of another session of the event (idempotent), in storage and in `foreignIds`. */
+export function addForeignIds(store: Pick<SessionStore, "sql" | "storage" | "foreignIds">, sessionId: string, ids: readonly string[]) {
+  store.storage.transactionSync(() => store.sql.insertMany("INSERT OR IGNORE INTO foreign_tx (id, session_id)", ids.map((id) => [id, sessionId])));
+  for (const id of ids) if (!store.foreignIds.has(id)) store.foreignIds.set(id, sessionId);
 }
 
 /** One of this session's pruned transactions, as the archive in D1 holds it. */
