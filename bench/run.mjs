@@ -88,6 +88,23 @@ function groupRssKiB(child) {
   }
 }
 
+/** CPU time (ms, user + system) used so far by every process in a server's process group. */
+function groupCpuMs(child) {
+  try {
+    const pids = execFileSync("ps", ["-o", "pid=", "-g", String(child.pid)], { encoding: "utf8" }).split("\n").map((l) => l.trim()).filter(Boolean);
+    let ticks = 0;
+    for (const pid of pids) {
+      try {
+        const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+        ticks += Number(fields[11]) + Number(fields[12]);
+      } catch {}
+    }
+    return (ticks * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 // ------------------------------------------------------------------ http
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -164,7 +181,14 @@ const forMs = (ms) => {
 };
 const forCount = (n) => (done) => done >= n;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const summarize = (rounds) => ({ rps: median(rounds.map((r) => r.rps)), p50: median(rounds.map((r) => r.p50)), p99: median(rounds.map((r) => r.p99)), errors: rounds.reduce((n, r) => n + r.errors, 0), rounds });
+const summarize = (rounds) => ({
+  rps: median(rounds.map((r) => r.rps)),
+  p50: median(rounds.map((r) => r.p50)),
+  p99: median(rounds.map((r) => r.p99)),
+  ...(rounds[0]?.cpuMsPerRequest !== undefined ? { cpuMsPerRequest: median(rounds.map((r) => r.cpuMsPerRequest)) } : {}),
+  errors: rounds.reduce((n, r) => n + r.errors, 0),
+  rounds,
+});
 const fmt = (r) => `${r.rps.toFixed(0).padStart(6)} req/s   p50 ${r.p50.toFixed(1).padStart(6)} ms   p99 ${r.p99.toFixed(1).padStart(6)} ms   errors ${r.errors}`;
 
 // ------------------------------------------------------------------ seeding
@@ -235,7 +259,7 @@ async function main() {
     execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", join(state, "main")], { env, stdio: "ignore" });
     log("starting the API and the bare baseline");
     const main = await startServer("api", ["--persist-to", join(state, "main")], MAIN_PORT);
-    await startServer("bare", ["--persist-to", join(state, "bare")], BARE_PORT, join(process.cwd(), "bench", "bare"));
+    const bareServer = await startServer("bare", ["--persist-to", join(state, "bare")], BARE_PORT, join(process.cwd(), "bench", "bare"));
 
     log(`seeding a ${LARGE_ITEMS.toLocaleString()}-item and a ${SMALL_ITEMS.toLocaleString()}-item session`);
     const large = await seedEvent("bench-large", LARGE_ITEMS);
@@ -249,9 +273,16 @@ async function main() {
     await load(REGISTERS, sell, forMs(2_000));
     const bareRounds = [];
     const checkoutRounds = [];
+    /** A round of load, with the CPU its server's processes spent per request served. */
+    const measured = async (server, send) => {
+      const before = groupCpuMs(server);
+      const result = await load(REGISTERS, send, forMs(ROUND_MS));
+      result.cpuMsPerRequest = (groupCpuMs(server) - before) / result.requests;
+      return result;
+    };
     for (let round = 0; round < ROUNDS; round++) {
-      bareRounds.push(await load(REGISTERS, bare, forMs(ROUND_MS)));
-      checkoutRounds.push(await load(REGISTERS, sell, forMs(ROUND_MS)));
+      bareRounds.push(await measured(bareServer, bare));
+      checkoutRounds.push(await measured(main, sell));
       log(`round ${round + 1}: bare ${bareRounds.at(-1).rps.toFixed(0)} req/s, checkout ${checkoutRounds.at(-1).rps.toFixed(0)} req/s`);
     }
     const a = summarize(bareRounds);
@@ -260,7 +291,7 @@ async function main() {
     const pairRatios = checkoutRounds.map((r, i) => r.rps / bareRounds[i].rps).sort((x, y) => x - y);
 
     if (process.env.BENCH_ONLY === "throughput") {
-      console.log(`bare ${fmt(a)}\ncheckout ${fmt(b)}\nb/a = ${(b.rps / a.rps).toFixed(2)} (round by round ${pairRatios[0].toFixed(2)}–${pairRatios.at(-1).toFixed(2)})`);
+      console.log(`bare ${fmt(a)}\ncheckout ${fmt(b)}\nb/a = ${(b.rps / a.rps).toFixed(2)} (round by round ${pairRatios[0].toFixed(2)}–${pairRatios.at(-1).toFixed(2)}); CPU per request: bare ${a.cpuMsPerRequest.toFixed(2)} ms, checkout ${b.cpuMsPerRequest.toFixed(2)} ms`);
       clearTimeout(timer);
       return 0;
     }

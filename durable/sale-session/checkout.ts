@@ -1,6 +1,5 @@
 import { AppError } from "../../lib/errors";
 import { commissionOf } from "../../lib/money";
-import { audit } from "../../lib/audit";
 import type { Sql } from "../../lib/sql";
 import type { TransactionCreate } from "../../schemas/api";
 import type { Actor, Replayable, TransactionView } from "../../schemas/domain";
@@ -13,8 +12,12 @@ import type { ItemRow, SessionRow, TransactionItemRow, TransactionRow } from "./
 import type { SessionStore } from "./store";
 import { sameSet, transactionItems, transactionView } from "./views";
 
-/** Marks an item sold by a transaction (binds tx id, time); the caller adds the WHERE. */
-const SELL_ITEM = "UPDATE items SET status = 'sold', tx_id = ?, sold_at = ?, hold_id = NULL, hold_register = NULL, hold_key = NULL, hold_expires_at = NULL";
+/**
+ * Marks an item sold by a transaction (binds tx id, time, the api key selling); the caller adds
+ * the WHERE. The audit row of the sale is written by SQLite with it (trigger item_sold_audit).
+ */
+const SELL_ITEM =
+  "UPDATE items SET status = 'sold', tx_id = ?, sold_at = ?, sold_by = ?, hold_id = NULL, hold_register = NULL, hold_key = NULL, hold_expires_at = NULL";
 
 /**
  * One checkout of session `s` (the mirror), committed; the caller makes sure the outbox is sent. A
@@ -86,7 +89,6 @@ function record(store: SessionStore, s: SessionRow, input: TransactionCreate, ac
         item.commission_rate,
         commission,
       );
-      audit(sql, actor, now, { entity: "item", entityId: item.id, action: "sell", before: { status: item.status }, after: { status: "sold", transactionId: input.id } });
     });
     sql.run(
       `INSERT INTO transactions (id, register_id, shopper_code, hold_id, status, total, commission_total, item_count, created_at, actor)
@@ -125,7 +127,8 @@ function record(store: SessionStore, s: SessionRow, input: TransactionCreate, ac
 }
 
 /**
- * Marks the cart's items sold by `txId`, in cart order, with each one's state before. An
+ * Marks the cart's items sold by `txId` for the api key `keyId`, in cart order, with each one's
+ * state before (each sale audited by trigger item_sold_audit). An
  * available item is taken in one statement; the others (pending under a hold) are checked by
  * `claim`, which refuses the whole cart if any cannot be sold. Inside a transaction.
  */
@@ -138,6 +141,7 @@ function take(sql: Sql, ids: readonly string[], holdId: string | null, keyId: st
        RETURNING id, consignor_id, title, price, commission_rate, hold_id, hold_register, hold_key, hold_expires_at`,
       txId,
       now,
+      keyId,
       id,
     );
     if (row) taken.set(id, { ...row, status: "available" });
@@ -149,6 +153,7 @@ function take(sql: Sql, ids: readonly string[], holdId: string | null, keyId: st
         `${SELL_ITEM} WHERE id = ?`,
         txId,
         now,
+        keyId,
         item.id,
       );
       taken.set(item.id, item);

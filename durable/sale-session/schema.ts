@@ -60,6 +60,13 @@ export const MIGRATIONS: string[][] = [
        UPDATE session SET total_sales = total_sales + NEW.total, total_commissions = total_commissions + NEW.commission_total,
          sold_count = sold_count + NEW.item_count, tx_count = tx_count + 1, last_tx_at = NEW.created_at WHERE id = 1;
      END`,
+    // Every sale of an item is audited by SQLite in the statement that makes it: who (the api key
+    // that sold it), when, the status before, the transaction.
+    `ALTER TABLE items ADD COLUMN sold_by TEXT`,
+    `CREATE TRIGGER item_sold_audit AFTER UPDATE OF status ON items WHEN NEW.status = 'sold' AND OLD.status != 'sold' BEGIN
+       INSERT INTO audit (at, actor, entity, entity_id, action, before, after)
+       VALUES (NEW.sold_at, NEW.sold_by, 'item', NEW.id, 'sell', json_object('status', OLD.status), json_object('status', 'sold', 'transactionId', NEW.tx_id));
+     END`,
   ],
 ];
 
