@@ -18,3 +18,15 @@ export function safeEqual(a: string, b: string): boolean {
   if (left.byteLength !== right.byteLength) return false;
   return crypto.subtle.timingSafeEqual(left, right);
 }
+
+/** SHA-256 (hex) of the UTF-8 of `chunks` concatenated, hashed as a stream: the whole is never built. */
+export async function sha256OfChunks(chunks: Iterable<string>): Promise<string> {
+  const digest = new crypto.DigestStream("SHA-256");
+  const writer = digest.getWriter();
+  for (const chunk of chunks) await writer.write(encoder.encode(chunk));
+  await writer.close();
+  return hex(await digest.digest);
+}
+
+/** Lower-case hex of a digest. */
+export const hex = (digest: ArrayBuffer) => [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");

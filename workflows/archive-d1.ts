@@ -51,8 +51,11 @@ const UPSERTS = Object.fromEntries(
   }),
 ) as Record<ArchiveKind, string>;
 
-/** The JSON parameter of one statement stays well under D1's limit on a bound value. */
-const MAX_PARAMETER_BYTES = 512 * 1024;
+/**
+ * The JSON parameter of one statement: well under D1's limit on a bound value, and small enough
+ * to be a short-lived string (see lib/chunks.ts); a page takes a few dozen statements in one batch.
+ */
+const MAX_PARAMETER_BYTES = 32 * 1024;
 
 /** Upserts one page into D1 in one batch (one implicit transaction): all of it or none. */
 export async function upsertPage(db: D1Database, s: SessionRef, kind: ArchiveKind, rows: readonly ArchiveRow[]): Promise<void> {

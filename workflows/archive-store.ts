@@ -1,4 +1,5 @@
-import { sha256Hex } from "../lib/crypto";
+import { joinInChunks } from "../lib/chunks";
+import { hex, sha256Hex, sha256OfChunks } from "../lib/crypto";
 import { unwrap } from "../lib/errors";
 import { sessionObjectName } from "../lib/ids";
 import {
@@ -21,7 +22,9 @@ export const partKey = (s: SessionRef, kind: ArchiveKind, page: number) =>
 export const manifestKey = (s: SessionRef) => `archive/${s.eventId}/${s.sessionId}/manifest.json`;
 
 const encoder = new TextEncoder();
-const hex = (digest: ArrayBuffer) => [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+/** SHA-256 of the rows' values as one JSON array (`[[…],[…]]`), hashed in chunks. */
+const contentHash = (values: readonly unknown[][]) => sha256OfChunks(["[", ...joinInChunks(values.map((v) => JSON.stringify(v)), ","), "]"]);
 
 const sessionStub = (env: Env, s: SessionRef) => env.SALE_SESSION.getByName(sessionObjectName(s.eventId, s.sessionId));
 
@@ -85,10 +88,12 @@ function keyOf(kind: ArchiveKind, row: Record<string, unknown>): string {
 export async function archivePage(env: Env, s: SessionRef, kind: ArchiveKind, page: number, after: string): Promise<{ part: ArchivePart | null; next: string | null }> {
   const { rows, next } = await readPage(env, s, kind, after);
   if (rows.length === 0) return { part: null, next: null };
-  // Encoded once: the same bytes are hashed, counted and stored.
-  const body = encoder.encode(rows.map((r) => JSON.stringify({ eventId: s.eventId, sessionId: s.sessionId, ...r })).join("\n") + "\n");
+  // Built and hashed in small chunks (see lib/chunks.ts), encoded once: the same bytes are hashed, counted and stored.
+  const encoded = joinInChunks(rows.map((r) => `${JSON.stringify({ eventId: s.eventId, sessionId: s.sessionId, ...r })}\n`)).map((c) => encoder.encode(c));
+  const body = new Uint8Array(encoded.reduce((n, c) => n + c.byteLength, 0));
+  encoded.reduce((offset, c) => (body.set(c, offset), offset + c.byteLength), 0);
   const key = partKey(s, kind, page);
-  const [sha256, contentSha256] = await Promise.all([sha256Hex(body), sha256Hex(JSON.stringify(rows.map((r) => archivedValues(kind, r))))]);
+  const [sha256, contentSha256] = await Promise.all([sha256Hex(body), contentHash(rows.map((r) => archivedValues(kind, r)))]);
   await env.ARCHIVE.put(key, body, { httpMetadata: { contentType: "application/x-ndjson" }, customMetadata: { sha256, count: String(rows.length) } });
   await upsertPage(env.DB, s, kind, rows);
   return { part: { key, count: rows.length, bytes: body.byteLength, sha256, contentSha256, after, last: keyOf(kind, rows.at(-1)!) }, next };
@@ -138,7 +143,7 @@ export async function verifyArchive(env: Env, s: SessionRef, manifest: ArchiveMa
       await object.body.pipeTo(digest);
       const hash = hex(await digest.digest);
       if (hash !== part.sha256) throw new Error(`R2 part ${part.key} hashes to ${hash}, the manifest says ${part.sha256}`);
-      const content = await sha256Hex(JSON.stringify(await readBackPart(env.DB, s, kind, part)));
+      const content = await contentHash(await readBackPart(env.DB, s, kind, part));
       if (content !== part.contentSha256) throw new Error(`D1's ${kind} of part ${part.key} differ from what the object held`);
       bytes += part.bytes;
     }
