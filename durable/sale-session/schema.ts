@@ -67,6 +67,10 @@ export const MIGRATIONS: string[][] = [
        INSERT INTO audit (at, actor, entity, entity_id, action, before, after)
        VALUES (NEW.sold_at, NEW.sold_by, 'item', NEW.id, 'sell', json_object('status', OLD.status), json_object('status', 'sold', 'transactionId', NEW.tx_id));
      END`,
+    // Sold items by id (for the Inventory's settling) in a partial index: a sale adds one entry
+    // instead of moving one from the available part of a (status, id) index to the sold part.
+    `DROP INDEX items_sold`,
+    `CREATE INDEX items_sold ON items (id) WHERE status = 'sold'`,
   ],
 ];
 
