@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
+import { jsonRequest, runScript } from "../scripts/local-http.mjs";
 
 const HOST = "127.0.0.1";
 const PORT = Number(process.env.ARCHMEM_PORT ?? 8811);
@@ -44,30 +45,7 @@ let server = null;
 // ------------------------------------------------------------------ http
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-function request(method, path, { body, key } = {}) {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers = { "Content-Type": "application/json" };
-    if (key) headers.Authorization = `Bearer ${key}`;
-    if (payload !== undefined) headers["Content-Length"] = Buffer.byteLength(payload);
-    const req = http.request({ host: HOST, port: PORT, path, method, headers, agent, timeout: 120_000 }, (res) => {
-      const chunks = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        let json = null;
-        try {
-          json = text ? JSON.parse(text) : null;
-        } catch {}
-        resolve({ status: res.statusCode, body: json });
-      });
-    });
-    req.on("error", reject);
-    req.on("timeout", () => req.destroy(new Error(`timeout: ${method} ${path}`)));
-    if (payload !== undefined) req.write(payload);
-    req.end();
-  });
-}
+const request = (method, path, { body, key } = {}) => jsonRequest({ host: HOST, port: PORT, method, path, body, key, agent, timeoutMs: 120_000 });
 let adminKey = "";
 async function must(method, path, body, expected, key = adminKey) {
   const res = await request(method, path, { body, key });
@@ -432,18 +410,4 @@ async function main() {
   }
 }
 
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, async () => {
-    await stopServer();
-    process.exit(130);
-  });
-}
-
-main().then(
-  (code) => process.exit(code),
-  async (error) => {
-    console.error(error);
-    await stopServer();
-    process.exit(1);
-  },
-);
+runScript(main, stopServer);

@@ -8,6 +8,7 @@ import { cpus, platform, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { randomInt, randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
+import { jsonRequest, runScript } from "../scripts/local-http.mjs";
 
 const HOST = "127.0.0.1";
 // Overridable, so a second checkout can run the benchmark beside another's servers.
@@ -110,31 +111,7 @@ function groupCpuMs(child) {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function request(method, port, path, { body, key } = {}) {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
-    const headers = { "Content-Type": "application/json" };
-    if (key) headers.Authorization = `Bearer ${key}`;
-    if (payload !== undefined) headers["Content-Length"] = Buffer.byteLength(payload);
-    const t0 = performance.now();
-    const req = http.request({ host: HOST, port, path, method, headers, agent, timeout: 60_000 }, (res) => {
-      const chunks = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        let json = null;
-        try {
-          json = text ? JSON.parse(text) : null;
-        } catch {}
-        resolve({ status: res.statusCode, body: json, ms: performance.now() - t0 });
-      });
-    });
-    req.on("error", reject);
-    req.on("timeout", () => req.destroy(new Error(`timeout: ${method} ${path}`)));
-    if (payload !== undefined) req.write(payload);
-    req.end();
-  });
-}
+const request = (method, port, path, { body, key } = {}) => jsonRequest({ host: HOST, port, method, path, body, key, agent });
 
 let adminKey = "";
 const api = (method, path, body, key = adminKey) => request(method, MAIN_PORT, path, { body, key });
@@ -469,18 +446,4 @@ async function main() {
   }
 }
 
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, async () => {
-    await stopServers();
-    process.exit(130);
-  });
-}
-
-main().then(
-  (code) => process.exit(code),
-  async (error) => {
-    console.error(error);
-    await stopServers();
-    process.exit(1);
-  },
-);
+runScript(main, stopServers);

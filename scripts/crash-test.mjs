@@ -12,6 +12,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "nod
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { jsonRequest, runScript } from "./local-http.mjs";
 
 const HOST = "127.0.0.1";
 const PORT = Number(process.env.CRASH_PORT ?? 8791);
@@ -102,30 +103,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 let adminKey = "";
 
 /** One call; a connection that breaks (the stack died) resolves with status 0: the caller does not know. */
-function call(method, path, body, key = adminKey) {
-  return new Promise((resolve) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers = { Authorization: `Bearer ${key}` };
-    if (payload !== undefined) Object.assign(headers, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) });
-    const req = http.request({ host: HOST, port: PORT, path, method, headers, agent, timeout: 15_000 }, (res) => {
-      const chunks = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        let json = null;
-        try {
-          json = text ? JSON.parse(text) : null;
-        } catch {}
-        resolve({ status: res.statusCode ?? 0, body: json });
-      });
-      res.on("error", () => resolve({ status: 0, body: null }));
-    });
-    req.on("error", () => resolve({ status: 0, body: null }));
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    if (payload !== undefined) req.write(payload);
-    req.end();
-  });
-}
+const call = (method, path, body, key = adminKey) => jsonRequest({ host: HOST, port: PORT, method, path, body, key, agent, timeoutMs: 15_000, brokenAsStatus0: true });
 
 async function must(method, path, body, expected, key) {
   const res = await call(method, path, body, key);
@@ -369,18 +347,4 @@ async function main() {
   return failures.length === 0 ? 0 : 1;
 }
 
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, async () => {
-    await stopStack("SIGKILL");
-    process.exit(130);
-  });
-}
-
-main().then(
-  (code) => process.exit(code),
-  async (error) => {
-    console.error(error);
-    await stopStack("SIGKILL");
-    process.exit(1);
-  },
-);
+runScript(main, () => stopStack("SIGKILL"));
