@@ -90,7 +90,13 @@ export interface InventoryItem {
   price: number;
   data: Record<string, string | number | boolean | null>;
   status: InventoryStatus;
+  /** The item's Shopify product (GID), once listed. */
   shopifyId: string | null;
+  shopifyVariantId: string | null;
+  shopifyInventoryItemId: string | null;
+  /** The item version whose data Shopify last acknowledged. */
+  shopifyPushedVersion: number | null;
+  /** When Shopify last acknowledged a change of this item (epoch ms). */
   lastSynced: number | null;
   lastModified: number;
   version: number;

@@ -8,9 +8,34 @@ import { eventRow, insertEvent, recordedEvent, requireEvent } from "./event";
 import { applyPatch, checkPatch, countByStatus, findItem, itemView, saveItems } from "./items";
 import { batchOf, saleOf, voidOf, type RejectedMessage, type SaleOutcome } from "./sales";
 import { itemRow, MIGRATIONS } from "./schema";
+import { shopifyConfig } from "../../lib/shopify/config";
+import { startShopifyReconcile } from "../../producers/shopify-reconcile";
+import type { ShopifyConflict, ShopifyPlan, ShopifyPushed, ShopifyReconcileParams, ShopifyStatus } from "../../schemas/shopify";
+import {
+  conflictsPage,
+  outboxWaiting,
+  planFor,
+  planPage,
+  recordConflicts,
+  recordFailure,
+  recordPushed,
+  recordReconcileStarted,
+  RESEND_AFTER_MS,
+  setEnabled,
+  setLocation,
+  shopifyRow,
+  statusOf,
+  takeForRelay,
+  type ShopifyConflictView,
+} from "./shopify";
 import { catchUpWithSessions, prepareSessionStart, registerSession, sessionIds, sessionItems, sessionStatusChanged, type SessionContext } from "./sessions";
 
 export type { RejectedMessage, SaleOutcome } from "./sales";
+
+/** Outbox rows per `shopify-sync` message. */
+const RELAY_BATCH = 500;
+/** While a session runs, the alarm starts a reconcile this often (DESIGN: every few minutes). */
+const RECONCILE_EVERY_MS = 5 * 60_000;
 
 /**
  * The items of one event (`eventId`) and the registry of its sessions. Item data may change only
@@ -58,10 +83,12 @@ export class Inventory extends DurableObject<Env> {
 
   /** Creates or replaces items, all or none (ITEM_LOCKED names every item no longer modifiable). */
   async upsertItems(items: ItemInput[], actor: Actor): Promise<Result<{ created: number; updated: number }>> {
-    return attempt(() => {
+    return attempt(async () => {
       requireEvent(this.sql);
       const now = Date.now();
-      return this.ctx.storage.transactionSync(() => saveItems(this.sql, items, actor, now));
+      const saved = this.ctx.storage.transactionSync(() => saveItems(this.sql, items, actor, now));
+      await this.relayShopify();
+      return saved;
     });
   }
 
@@ -84,7 +111,9 @@ export class Inventory extends DurableObject<Env> {
       const change = checkPatch(this.sql, itemId, patch);
       const now = Date.now();
       this.ctx.storage.transactionSync(() => applyPatch(this.sql, itemId, change, actor, now));
-      return itemView(itemRow(this.sql, itemId)!);
+      const item = itemView(itemRow(this.sql, itemId)!);
+      await this.relayShopify();
+      return item;
     });
   }
 
@@ -120,23 +149,159 @@ export class Inventory extends DurableObject<Env> {
 
   /** The session object reports its transitions; a completed session is settled at once. */
   async sessionStatusChanged(sessionId: string, status: "active" | "completed" | "cancelled"): Promise<Result<{ settled: boolean }>> {
-    return attempt(() => sessionStatusChanged(this.sessions, sessionId, status));
+    return attempt(async () => {
+      const changed = await sessionStatusChanged(this.sessions, sessionId, status);
+      await this.relayShopify();
+      return changed;
+    });
   }
 
   // ---------------------------------------------------------------- the pipeline's news
 
   /** Records a completed transaction's sale of each item; duplicates and any order give the same outcome. */
   async applySale(message: TransactionCompleted): Promise<Result<SaleOutcome & { rejected: RejectedMessage[] }>> {
-    return attempt(() => this.ctx.storage.transactionSync(() => saleOf(this.sql, message, systemActor("system:transactions-consumer"), Date.now())));
+    return attempt(() => this.relayingAfter(() => this.ctx.storage.transactionSync(() => saleOf(this.sql, message, systemActor("system:transactions-consumer"), Date.now()))));
   }
 
   /** Records a void: the items it had sold are locked again unless another sale of them stands. */
   async applyVoid(message: TransactionVoided): Promise<Result<{ applied: boolean; rejected: RejectedMessage[] }>> {
-    return attempt(() => this.ctx.storage.transactionSync(() => voidOf(this.sql, message, systemActor("system:transactions-consumer"), Date.now())));
+    return attempt(() => this.relayingAfter(() => this.ctx.storage.transactionSync(() => voidOf(this.sql, message, systemActor("system:transactions-consumer"), Date.now()))));
   }
 
   /** A batch from the queue, in one SQL transaction. */
   async applyBatch(messages: TransactionMessage[]): Promise<Result<{ anomalies: SaleOutcome["anomalies"]; rejected: RejectedMessage[] }>> {
-    return attempt(() => this.ctx.storage.transactionSync(() => batchOf(this.sql, messages, systemActor("system:transactions-consumer"), Date.now())));
+    return attempt(() => this.relayingAfter(() => this.ctx.storage.transactionSync(() => batchOf(this.sql, messages, systemActor("system:transactions-consumer"), Date.now()))));
+  }
+
+  // ---------------------------------------------------------------- Shopify (see shopify.ts)
+
+  /** Turns the event's online channel on or off; on, every item goes to the outbox and a reconcile lists them. */
+  async setShopifyEnabled(enabled: boolean, actor: Actor): Promise<Result<ShopifyStatus & { reconcileInstance: string | null }>> {
+    return attempt(async () => {
+      const event = requireEvent(this.sql);
+      this.ctx.storage.transactionSync(() => setEnabled(this.sql, enabled, actor, Date.now()));
+      let reconcileInstance: string | null = null;
+      if (enabled) {
+        reconcileInstance = await this.startReconcile({ eventId: event.id, reason: "enabled" });
+        await this.relayShopify();
+      }
+      return { ...statusOf(this.sql, shopifyConfig(this.env) !== null), reconcileInstance };
+    });
+  }
+
+  async shopifyStatus(): Promise<Result<ShopifyStatus>> {
+    return attempt(() => {
+      requireEvent(this.sql);
+      return statusOf(this.sql, shopifyConfig(this.env) !== null);
+    });
+  }
+
+  /** Starts a reconcile now (unless one is running); the instance doing it. */
+  async reconcileShopify(reason: ShopifyReconcileParams["reason"]): Promise<Result<{ instanceId: string; started: boolean }>> {
+    return attempt(async () => {
+      const event = requireEvent(this.sql);
+      this.sql.run("UPDATE shopify SET stopped = 0 WHERE id = 1");
+      const latest = shopifyRow(this.sql).reconcile_instance;
+      const started = await startShopifyReconcile(this.env, { eventId: event.id, reason }, latest);
+      if (started.started) recordReconcileStarted(this.sql, started.instanceId, Date.now());
+      return started;
+    });
+  }
+
+  /** Conflicts with Shopify, newest first (paged by id). */
+  async shopifyConflicts(beforeId: number, limit: number): Promise<Result<ShopifyConflictView[]>> {
+    return attempt(() => {
+      requireEvent(this.sql);
+      return conflictsPage(this.sql, beforeId, Math.min(limit, 500));
+    });
+  }
+
+  /** What a push must do for these items. */
+  async shopifyPlan(itemIds: string[]): Promise<Result<ShopifyPlan>> {
+    return attempt(() => planFor(this.sql, requireEvent(this.sql).id, itemIds));
+  }
+
+  /** A page of the outbox for the reconcile workflow (unlisted items, or listed ones). */
+  async shopifyPage(unlisted: boolean, afterSeq: number, limit: number): Promise<Result<ShopifyPlan>> {
+    return attempt(() => planPage(this.sql, requireEvent(this.sql).id, unlisted, afterSeq, Math.min(limit, 10_000)));
+  }
+
+  /** Records what Shopify acknowledged and any stale compare; items changed meanwhile go again. */
+  async shopifyRecord(outcome: { pushed: ShopifyPushed[]; conflicts: ShopifyConflict[]; locationId?: string }): Promise<Result<{ done: number; again: number }>> {
+    return attempt(async () => {
+      const now = Date.now();
+      const result = this.ctx.storage.transactionSync(() => {
+        if (outcome.locationId) setLocation(this.sql, outcome.locationId);
+        recordConflicts(this.sql, outcome.conflicts, systemActor("system:shopify-sync"), now);
+        return recordPushed(this.sql, outcome.pushed, now);
+      });
+      if (result.again > 0) await this.relayShopify();
+      return result;
+    });
+  }
+
+  /** A failed sync: `stop` when a person must act (shown on the status; syncing waits). */
+  async shopifyFailed(message: string, stop: boolean): Promise<Result<void>> {
+    return attempt(() => recordFailure(this.sql, message, stop, Date.now()));
+  }
+
+  // ---------------------------------------------------------------- Shopify outbox relay and alarm
+
+  private async relayingAfter<T>(fn: () => T): Promise<T> {
+    const value = fn();
+    await this.relayShopify();
+    return value;
+  }
+
+  /**
+   * Hands outbox rows to \`shopify-sync\` right after the commit that wrote them (the queue hop is
+   * the only wait between a register sale and Shopify's zero); the alarm sends again whatever
+   * was not acknowledged. Does nothing unless Shopify is configured and the event enabled.
+   */
+  private async relayShopify(): Promise<void> {
+    if (!shopifyConfig(this.env)) return;
+    const event = requireEvent(this.sql);
+    for (;;) {
+      const { itemIds, needsListing } = this.ctx.storage.transactionSync(() => takeForRelay(this.sql, Date.now(), RELAY_BATCH));
+      if (needsListing) await this.startReconcile({ eventId: event.id, reason: "alarm" }).catch((error) => console.warn("could not start shopify-reconcile", error));
+      if (itemIds.length === 0) break;
+      try {
+        await this.env.SHOPIFY_SYNC_QUEUE.send({ v: 1, eventId: event.id, itemIds });
+      } catch (error) {
+        console.warn("shopify-sync send failed; the alarm sends again", error);
+        this.sql.run("UPDATE shopify_outbox SET sent_at = NULL WHERE item_id IN (SELECT value FROM json_each(?))", JSON.stringify(itemIds));
+        break;
+      }
+      if (itemIds.length < RELAY_BATCH) break;
+    }
+    await this.planAlarm();
+  }
+
+  private async startReconcile(params: ShopifyReconcileParams): Promise<string> {
+    const started = await startShopifyReconcile(this.env, params, shopifyRow(this.sql).reconcile_instance);
+    if (started.started) recordReconcileStarted(this.sql, started.instanceId, Date.now());
+    return started.instanceId;
+  }
+
+  /** The alarm runs while the outbox waits (resend) or a session runs (periodic reconcile). */
+  private async planAlarm(): Promise<void> {
+    const state = shopifyRow(this.sql);
+    if (!state.enabled) return;
+    const sessionRunning = this.sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM sessions WHERE status IN ('starting', 'active')")!.n > 0;
+    const now = Date.now();
+    const at = outboxWaiting(this.sql) ? now + RESEND_AFTER_MS : sessionRunning ? now + RECONCILE_EVERY_MS : null;
+    if (at === null) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  override async alarm(): Promise<void> {
+    if (!shopifyConfig(this.env) || !eventRow(this.sql) || !shopifyRow(this.sql).enabled) return;
+    const state = shopifyRow(this.sql);
+    const sessionRunning = this.sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM sessions WHERE status IN ('starting', 'active')")!.n > 0;
+    if (sessionRunning && (state.reconcile_started_at ?? 0) < Date.now() - RECONCILE_EVERY_MS + 1_000) {
+      await this.startReconcile({ eventId: requireEvent(this.sql).id, reason: "alarm" }).catch((error) => console.warn("could not start shopify-reconcile", error));
+    }
+    await this.relayShopify();
   }
 }

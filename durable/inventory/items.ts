@@ -29,7 +29,7 @@ export function saveItems(sql: Sql, items: ItemInput[], actor: Actor, now: numbe
     if (before) {
       sql.run(
         `UPDATE items SET consignor_id = ?, title = ?, category = ?, size = ?, price = ?, data = ?,
-                 last_modified = ?, version = version + 1 WHERE id = ?`,
+                 last_modified = ?, version = version + 1, data_version = version + 1 WHERE id = ?`,
         item.consignorId,
         item.title,
         item.category,
@@ -42,8 +42,8 @@ export function saveItems(sql: Sql, items: ItemInput[], actor: Actor, now: numbe
       updated++;
     } else {
       sql.run(
-        `INSERT INTO items (id, consignor_id, title, category, size, price, data, status, last_modified, version)
-               VALUES (?, ?, ?, ?, ?, ?, ?, 'modifiable', ?, 1)`,
+        `INSERT INTO items (id, consignor_id, title, category, size, price, data, status, last_modified, version, data_version)
+               VALUES (?, ?, ?, ?, ?, ?, ?, 'modifiable', ?, 1, 1)`,
         item.id,
         item.consignorId,
         item.title,
@@ -71,6 +71,8 @@ export interface ItemChange {
   row: ItemRow;
   status: ItemPatch["status"];
   next: Pick<ItemRow, "consignor_id" | "title" | "category" | "size" | "price" | "data" | "status">;
+  /** Whether the patch changes the item's data (not only its status). */
+  changesData: boolean;
 }
 
 /**
@@ -111,7 +113,7 @@ export function checkPatch(sql: Sql, itemId: string, patch: ItemPatch): ItemChan
     data: fields.data === undefined ? row.data : JSON.stringify(fields.data),
     status: status ?? row.status,
   };
-  return { row, status, next };
+  return { row, status, next, changesData };
 }
 
 /** Writes a checked patch at the next version, audited. Inside a transaction. */
@@ -119,7 +121,7 @@ export function applyPatch(sql: Sql, itemId: string, change: ItemChange, actor: 
   const { row, status, next } = change;
   sql.run(
     `UPDATE items SET consignor_id = ?, title = ?, category = ?, size = ?, price = ?, data = ?, status = ?,
-             last_modified = ?, version = version + 1 WHERE id = ?`,
+             last_modified = ?, version = version + 1, data_version = CASE WHEN ? THEN version + 1 ELSE data_version END WHERE id = ?`,
     next.consignor_id,
     next.title,
     next.category,
@@ -128,6 +130,7 @@ export function applyPatch(sql: Sql, itemId: string, change: ItemChange, actor: 
     next.data,
     next.status,
     now,
+    change.changesData ? 1 : 0,
     itemId,
   );
   audit(sql, actor, now, { entity: "item", entityId: itemId, action: status ? "transfer" : "update", before: { ...editableRow(row), status: row.status }, after: {
@@ -164,6 +167,9 @@ export function itemView(row: ItemRow): InventoryItem {
     data: JSON.parse(row.data) as InventoryItem["data"],
     status: row.status,
     shopifyId: row.shopify_id,
+    shopifyVariantId: row.shopify_variant_id,
+    shopifyInventoryItemId: row.shopify_inventory_item_id,
+    shopifyPushedVersion: row.shopify_pushed_version,
     lastSynced: row.last_synced,
     lastModified: row.last_modified,
     version: row.version,

@@ -40,6 +40,48 @@ export const MIGRATIONS: string[][] = [
     `DROP TABLE voided`,
     `ALTER TABLE voided_by_session RENAME TO voided`,
   ],
+  // Shopify (the online channel): what Shopify knows of each item, the event's opt-in, and the
+  // outbox of changes Shopify has not yet acknowledged. The triggers write the outbox in the same
+  // SQL transaction as the change, whichever code path made it.
+  [
+    `ALTER TABLE items ADD COLUMN data_version INTEGER NOT NULL DEFAULT 0`,
+    `UPDATE items SET data_version = version`,
+    `ALTER TABLE items ADD COLUMN shopify_variant_id TEXT`,
+    `ALTER TABLE items ADD COLUMN shopify_inventory_item_id TEXT`,
+    `ALTER TABLE items ADD COLUMN shopify_pushed_version INTEGER`,
+    `ALTER TABLE items ADD COLUMN shopify_quantity INTEGER`,
+    `CREATE TABLE shopify (
+      id INTEGER PRIMARY KEY CHECK (id = 1), enabled INTEGER NOT NULL DEFAULT 0, changed_at INTEGER,
+      location_id TEXT, seq INTEGER NOT NULL DEFAULT 0, stopped INTEGER NOT NULL DEFAULT 0,
+      last_error TEXT, last_error_at INTEGER, reconcile_instance TEXT, reconcile_started_at INTEGER
+    )`,
+    `INSERT INTO shopify (id) VALUES (1)`,
+    `CREATE TABLE shopify_outbox (
+      item_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, created_at INTEGER NOT NULL,
+      sent_at INTEGER, conflict INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID`,
+    `CREATE INDEX shopify_outbox_unsent ON shopify_outbox (sent_at, item_id)`,
+    `CREATE TABLE shopify_conflicts (
+      id INTEGER PRIMARY KEY AUTOINCREMENT, item_id TEXT NOT NULL, kind TEXT NOT NULL, ours TEXT NOT NULL,
+      theirs TEXT NOT NULL, action TEXT NOT NULL, at INTEGER NOT NULL, resolved_at INTEGER
+    )`,
+    `CREATE TRIGGER shopify_item_created AFTER INSERT ON items
+       WHEN (SELECT enabled FROM shopify WHERE id = 1) = 1
+       BEGIN
+         UPDATE shopify SET seq = seq + 1 WHERE id = 1;
+         INSERT INTO shopify_outbox (item_id, seq, created_at) VALUES (NEW.id, (SELECT seq FROM shopify WHERE id = 1), NEW.last_modified)
+           ON CONFLICT (item_id) DO UPDATE SET seq = excluded.seq, sent_at = NULL;
+       END`,
+    `CREATE TRIGGER shopify_item_changed AFTER UPDATE OF status, data_version ON items
+       WHEN (SELECT enabled FROM shopify WHERE id = 1) = 1
+         AND (NEW.data_version != OLD.data_version
+              OR (NEW.status IN ('modifiable', 'locked')) != (OLD.status IN ('modifiable', 'locked')))
+       BEGIN
+         UPDATE shopify SET seq = seq + 1 WHERE id = 1;
+         INSERT INTO shopify_outbox (item_id, seq, created_at) VALUES (NEW.id, (SELECT seq FROM shopify WHERE id = 1), NEW.last_modified)
+           ON CONFLICT (item_id) DO UPDATE SET seq = excluded.seq, sent_at = NULL;
+       END`,
+  ],
 ];
 
 export type ItemRow = {
@@ -57,6 +99,14 @@ export type ItemRow = {
   version: number;
   sold_tx_id: string | null;
   sold_session_id: string | null;
+  /** The item's version when its data (title, price…) last changed. */
+  data_version: number;
+  shopify_variant_id: string | null;
+  shopify_inventory_item_id: string | null;
+  /** The data version Shopify last acknowledged. */
+  shopify_pushed_version: number | null;
+  /** The available quantity Shopify last confirmed. */
+  shopify_quantity: number | null;
 };
 
 export type SessionRow = { id: string; name: string; status: SessionStatus | "starting"; position: number; settled: number };

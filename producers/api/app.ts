@@ -9,6 +9,7 @@ import { events } from "./events";
 import { reports } from "./reports";
 import { items } from "./items";
 import { sessions } from "./sessions";
+import { shopify } from "./shopify";
 
 export const app = new Hono<AppEnv>();
 
@@ -21,6 +22,7 @@ app.route("/v1/events", items);
 app.route("/v1/events", sessions);
 app.route("/v1/events", commissions);
 app.route("/v1/events", reports);
+app.route("/v1/events", shopify);
 app.route("/v1/archive", archive);
 
 app.notFound((c) =>

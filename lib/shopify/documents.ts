@@ -1,0 +1,82 @@
+/**
+ * Every GraphQL document the app sends to Shopify's Admin API, pinned to the version in config.
+ * The tests validate each against Shopify's Admin schema for that version, and check that the
+ * inventory mutations carry `@idempotent` (required since 2026-04; Shopify only notices its
+ * absence at run time).
+ */
+
+export const LOCATIONS = /* GraphQL */ `
+  query Locations {
+    locations(first: 10, query: "active:true") {
+      nodes { id name isActive }
+    }
+  }`;
+
+const PRODUCT_SET_RESULT = `
+    product {
+      id
+      updatedAt
+      variants(first: 1) { nodes { id inventoryItem { id } inventoryQuantity } }
+    }
+    userErrors { field message code }`;
+
+/** Upserts one item's product by its `consignment.item` metafield (`customId`). */
+export const PRODUCT_SET = /* GraphQL */ `
+  mutation ProductSet($identifier: ProductSetIdentifiers!, $input: ProductSetInput!) {
+    productSet(identifier: $identifier, input: $input, synchronous: true) {${PRODUCT_SET_RESULT}
+    }
+  }`;
+
+/** The mutation a bulk listing runs once per JSONL line (each line holds `identifier` and `input`). */
+export const BULK_PRODUCT_SET = /* GraphQL */ `
+  mutation ListItem($identifier: ProductSetIdentifiers!, $input: ProductSetInput!) {
+    productSet(identifier: $identifier, input: $input, synchronous: true) {${PRODUCT_SET_RESULT}
+    }
+  }`;
+
+/** Compare-and-set of available quantities; `key` makes a retried call harmless. */
+export const SET_QUANTITIES = /* GraphQL */ `
+  mutation SetQuantities($input: InventorySetQuantitiesInput!, $key: String!) {
+    inventorySetQuantities(input: $input) @idempotent(key: $key) {
+      inventoryAdjustmentGroup { id }
+      userErrors { field message code }
+    }
+  }`;
+
+/** The available quantity of inventory items at a location (to record a stale compare). */
+export const AVAILABLE_QUANTITIES = /* GraphQL */ `
+  query Available($ids: [ID!]!, $locationId: ID!) {
+    nodes(ids: $ids) {
+      ... on InventoryItem {
+        id
+        inventoryLevel(locationId: $locationId) { quantities(names: ["available"]) { name quantity } }
+      }
+    }
+  }`;
+
+export const STAGED_UPLOADS_CREATE = /* GraphQL */ `
+  mutation StageUpload($input: [StagedUploadInput!]!) {
+    stagedUploadsCreate(input: $input) {
+      stagedTargets { url resourceUrl parameters { name value } }
+      userErrors { field message }
+    }
+  }`;
+
+export const BULK_RUN_MUTATION = /* GraphQL */ `
+  mutation RunBulk($mutation: String!, $path: String!, $clientIdentifier: String) {
+    bulkOperationRunMutation(mutation: $mutation, stagedUploadPath: $path, clientIdentifier: $clientIdentifier) {
+      bulkOperation { id status }
+      userErrors { field message code }
+    }
+  }`;
+
+export const BULK_OPERATION = /* GraphQL */ `
+  query BulkOperation($id: ID!) {
+    bulkOperation(id: $id) { id status errorCode objectCount url partialDataUrl }
+  }`;
+
+/** Every document above, by name (for the schema check in the tests). */
+export const DOCUMENTS = { LOCATIONS, PRODUCT_SET, BULK_PRODUCT_SET, SET_QUANTITIES, AVAILABLE_QUANTITIES, STAGED_UPLOADS_CREATE, BULK_RUN_MUTATION, BULK_OPERATION };
+
+/** Mutations Shopify requires `@idempotent(key:)` on. */
+export const IDEMPOTENT_MUTATIONS = ["inventorySetQuantities", "inventoryAdjustQuantities"];

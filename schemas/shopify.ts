@@ -1,0 +1,86 @@
+import { z } from "zod";
+import { Id } from "./common";
+
+/** `PUT /v1/events/:eventId/shopify`. */
+export const ShopifySettings = z.strictObject({ enabled: z.boolean() });
+export type ShopifySettings = z.infer<typeof ShopifySettings>;
+
+/** A message on `shopify-sync`: items of one event whose changes Shopify has not yet acknowledged. */
+export const ShopifySyncMessage = z.strictObject({
+  v: z.literal(1),
+  eventId: Id,
+  itemIds: z.array(Id).min(1).max(500),
+});
+export type ShopifySyncMessage = z.infer<typeof ShopifySyncMessage>;
+
+/** Parameters of the `shopify-reconcile` workflow. */
+export const ShopifyReconcileParams = z.strictObject({
+  eventId: Id,
+  reason: z.enum(["enabled", "on-demand", "alarm", "schedule"]),
+});
+export type ShopifyReconcileParams = z.infer<typeof ShopifyReconcileParams>;
+
+/** What Shopify knows of an item, as the Inventory keeps it. */
+export interface ShopifyListing {
+  productId: string;
+  variantId: string;
+  inventoryItemId: string;
+}
+
+/** One item the sync must bring Shopify up to date on. */
+export interface ShopifyPlanEntry {
+  itemId: string;
+  /** The outbox change this entry answers (a newer change keeps the item in the outbox). */
+  seq: number;
+  item: { id: string; consignorId: string; title: string; category: string; size: string; price: number };
+  dataVersion: number;
+  pushedVersion: number | null;
+  listing: ShopifyListing | null;
+  /** 1 while the item can be sold, 0 otherwise. */
+  desired: number;
+  /** The quantity Shopify last confirmed, null when not known. */
+  acked: number | null;
+}
+
+export interface ShopifyPlan {
+  eventId: string;
+  enabled: boolean;
+  stopped: boolean;
+  locationId: string | null;
+  entries: ShopifyPlanEntry[];
+}
+
+/** What a push found out about one item. */
+export interface ShopifyPushed {
+  itemId: string;
+  seq: number;
+  listing?: ShopifyListing;
+  /** The data version now on Shopify. */
+  pushedVersion?: number;
+  /** The available quantity now on Shopify. */
+  quantity?: number;
+}
+
+/** A compare-and-set that found another quantity on Shopify than the one we last confirmed. */
+export interface ShopifyConflict {
+  itemId: string;
+  kind: "quantity_stale";
+  ours: { expected: number | null; wanted: number };
+  theirs: { quantity: number | null };
+}
+
+/** The event's Shopify status (`GET /v1/events/:eventId/shopify`). */
+export interface ShopifyStatus {
+  enabled: boolean;
+  configured: boolean;
+  locationId: string | null;
+  syncMetadata: { lastSyncTime: number | null; syncCount: number; conflictCount: number; lastSuccessfulSync: number | null };
+  /** Items whose changes Shopify has not yet acknowledged (conflicts excluded). */
+  waiting: number;
+  /** Items not yet listed on Shopify. */
+  unlisted: number;
+  openConflicts: number;
+  /** Set when a person must act (bad token, app uninstalled, a refused request); syncing waits. */
+  stopped: boolean;
+  lastError: { message: string; at: number } | null;
+}

@@ -1,0 +1,151 @@
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
+import { NonRetryableError } from "cloudflare:workflows";
+import { unwrap } from "../lib/errors";
+import { bulkListingResults, bulkState, startBulkListing, type BulkLine } from "../lib/shopify/bulk";
+import { ShopifyClient, ShopifyStop } from "../lib/shopify/client";
+import { shopifyConfig } from "../lib/shopify/config";
+import { pushPlan, resolveLocation } from "../lib/shopify/push";
+import { ShopifyReconcileParams } from "../schemas/shopify";
+
+/** Items per bulk listing (one JSONL upload and one bulk operation). */
+const BULK_PAGE = 10_000;
+/** Unlisted items below this count are listed one call each (a bulk operation has a fixed cost). */
+const BULK_MIN = 50;
+/** Items per page of pushes (one compare-and-set call takes at most 250 quantities). */
+const PUSH_PAGE = 250;
+/** Bounds on the loops, so a run always ends (the next run carries on). */
+const MAX_PAGES = 400;
+const MAX_POLLS = 120;
+
+export interface ShopifyReconcileOutput {
+  eventId: string;
+  listed: number;
+  pushed: number;
+  conflicts: number;
+  skipped?: string;
+}
+
+const STEP = { retries: { limit: 5, delay: "5 seconds" as const, backoff: "exponential" as const }, timeout: "5 minutes" as const };
+
+/**
+ * `shopify-reconcile`, the outbound half: brings Shopify up to date on everything of the event it
+ * has not acknowledged. First the items never listed — many at once as a bulk operation, a few
+ * one by one — then, page by page, every item whose data or availability changed. Each step is
+ * idempotent (productSet upserts by the item's metafield; quantities go by compare-and-set with
+ * an idempotency key), so a retried step or a restarted run does no harm. Throttling is paced by
+ * the client; a failure that needs a person stops the run and shows on the event's status.
+ */
+export class ShopifyReconcileWorkflow extends WorkflowEntrypoint<Env, ShopifyReconcileParams> {
+  override async run(event: WorkflowEvent<ShopifyReconcileParams>, step: WorkflowStep): Promise<ShopifyReconcileOutput> {
+    const params = ShopifyReconcileParams.safeParse(event.payload);
+    if (!params.success) throw new NonRetryableError(`invalid parameters: ${params.error.message}`);
+    const { eventId } = params.data;
+    const output: ShopifyReconcileOutput = { eventId, listed: 0, pushed: 0, conflicts: 0 };
+    const config = shopifyConfig(this.env);
+    if (!config) return { ...output, skipped: "Shopify is not configured" };
+    const inventory = this.env.INVENTORY.getByName(eventId);
+    const guarded = async <T>(fn: (client: ShopifyClient) => Promise<T>): Promise<T> => {
+      const client = new ShopifyClient(config, { maxRetryTime: 120_000 });
+      try {
+        return await fn(client);
+      } catch (error) {
+        if (error instanceof ShopifyStop) {
+          await inventory.shopifyFailed(`${error.code}: ${error.message}`, true);
+          throw new NonRetryableError(`Shopify needs a person: ${error.message}`);
+        }
+        throw error;
+      }
+    };
+
+    const status = await step.do("status", STEP, async () => unwrap(await inventory.shopifyStatus()));
+    if (!status.enabled) return { ...output, skipped: "the event is not enabled for Shopify" };
+    if (status.stopped) return { ...output, skipped: `stopped until a person acts: ${status.lastError?.message ?? ""}` };
+
+    const locationId = await step.do("location", STEP, () =>
+      guarded(async (client) => {
+        const id = await resolveLocation(client, status.locationId);
+        unwrap(await inventory.shopifyRecord({ pushed: [], conflicts: [], locationId: id }));
+        return { id };
+      }),
+    );
+
+    // Items never listed: a bulk operation per page when many, one call each when few.
+    let afterSeq = 0;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const planned = await step.do(`listing ${page}: plan`, STEP, async () => {
+        const plan = unwrap(await inventory.shopifyPage(true, afterSeq, BULK_PAGE));
+        return { count: plan.entries.length, lastSeq: plan.entries.at(-1)?.seq ?? afterSeq };
+      });
+      if (planned.count === 0) break;
+      if (planned.count >= BULK_MIN) {
+        const started = await step.do(`listing ${page}: start bulk`, STEP, () =>
+          guarded(async (client) => {
+            const plan = unwrap(await inventory.shopifyPage(true, afterSeq, BULK_PAGE));
+            const bulk = await startBulkListing(client, eventId, plan.entries, locationId.id);
+            return { operationId: bulk.operationId, lines: bulk.lines };
+          }),
+        );
+        const url = await this.awaitBulk(step, `listing ${page}`, started.operationId, guarded);
+        const recorded = await step.do(`listing ${page}: results`, STEP, async () => {
+          const results = await bulkListingResults(url, started.lines as BulkLine[]);
+          const done = unwrap(await inventory.shopifyRecord({ pushed: results.pushed, conflicts: [] }));
+          if (results.failed.length > 0) console.warn(`shopify-reconcile ${eventId}: ${results.failed.length} item(s) not listed by the bulk operation`, results.failed.slice(0, 5));
+          return { listed: results.pushed.length, done: done.done };
+        });
+        output.listed += recorded.listed;
+      } else {
+        const pushed = await step.do(`listing ${page}: one by one`, STEP, () =>
+          guarded(async (client) => {
+            const plan = unwrap(await inventory.shopifyPage(true, afterSeq, BULK_PAGE));
+            const outcome = await pushPlan(client, plan, locationId.id);
+            unwrap(await inventory.shopifyRecord(outcome));
+            return { listed: outcome.pushed.filter((p) => p.listing).length, conflicts: outcome.conflicts.length };
+          }),
+        );
+        output.listed += pushed.listed;
+        output.conflicts += pushed.conflicts;
+      }
+      afterSeq = planned.lastSeq;
+    }
+
+    // Every listed item whose data or availability Shopify has not acknowledged, page by page.
+    afterSeq = 0;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const pushed = await step.do(`push ${page}`, STEP, () =>
+        guarded(async (client) => {
+          const plan = unwrap(await inventory.shopifyPage(false, afterSeq, PUSH_PAGE));
+          if (plan.entries.length === 0) return { count: 0, lastSeq: afterSeq, pushed: 0, conflicts: 0 };
+          const outcome = await pushPlan(client, plan, locationId.id);
+          unwrap(await inventory.shopifyRecord(outcome));
+          return { count: plan.entries.length, lastSeq: plan.entries.at(-1)!.seq, pushed: outcome.pushed.length, conflicts: outcome.conflicts.length };
+        }),
+      );
+      if (pushed.count === 0) break;
+      output.pushed += pushed.pushed;
+      output.conflicts += pushed.conflicts;
+      afterSeq = pushed.lastSeq;
+    }
+    return output;
+  }
+
+  /** Polls a bulk operation (sleeping between polls, 1 s growing to 10 s) until it ends; its results URL. */
+  private async awaitBulk(
+    step: WorkflowStep,
+    label: string,
+    operationId: string,
+    guarded: <T>(fn: (client: ShopifyClient) => Promise<T>) => Promise<T>,
+  ): Promise<string> {
+    for (let poll = 0; poll < MAX_POLLS; poll++) {
+      await step.sleep(`${label}: wait ${poll}`, Math.min(10_000, 1_000 * 2 ** Math.floor(poll / 3)));
+      const state = await step.do(`${label}: status ${poll}`, STEP, () => guarded((client) => bulkState(client, operationId)));
+      if (state.status === "COMPLETED") {
+        if (!state.url) throw new NonRetryableError(`bulk operation ${operationId} completed with no results (nothing listed)`);
+        return state.url;
+      }
+      if (state.status === "FAILED" || state.status === "CANCELED" || state.status === "EXPIRED") {
+        throw new NonRetryableError(`bulk operation ${operationId} ended ${state.status} (${state.errorCode ?? "no code"}); the next run lists again`);
+      }
+    }
+    throw new NonRetryableError(`bulk operation ${operationId} still running after ${MAX_POLLS} polls; the next run picks it up`);
+  }
+}
