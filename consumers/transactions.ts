@@ -1,6 +1,6 @@
 import { unwrap } from "../lib/errors";
 import { startCommissionRetry } from "../producers/commission-retry";
-import { TransactionMessage, type TransactionVoided } from "../schemas/messages";
+import { SessionMessage, type TransactionMessage, type TransactionVoided } from "../schemas/messages";
 
 /** Backoff for a message that failed: 2, 4, 8 … seconds from its attempt count, at most 5 minutes. */
 export const retryDelaySeconds = (attempts: number) => Math.min(300, 2 ** Math.max(1, attempts));
@@ -14,9 +14,9 @@ export const retryDelaySeconds = (attempts: number) => Math.min(300, 2 ** Math.m
  * in any order. A sale whose calculation failed gets its retry workflow.
  */
 export async function consumeTransactions(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const byEvent = new Map<string, { message: Message<unknown>; body: TransactionMessage }[]>();
+  const byEvent = new Map<string, { message: Message<unknown>; body: SessionMessage }[]>();
   for (const message of batch.messages) {
-    const parsed = TransactionMessage.safeParse(message.body);
+    const parsed = SessionMessage.safeParse(message.body);
     if (!parsed.success) {
       await recordRejected(env, batch.queue, message, issuesOf(parsed.error));
       message.ack();
@@ -28,11 +28,15 @@ export async function consumeTransactions(batch: MessageBatch<unknown>, env: Env
   }
   await Promise.all(
     [...byEvent].map(async ([eventId, group]) => {
-      const bodies = group.map((g) => g.body);
+      const all = group.map((g) => g.body);
+      // Hold notices are the Inventory's alone; the ledger hears of sales and voids.
+      const bodies = all.filter((b): b is TransactionMessage => b.type !== "hold.changed");
       try {
         const [inventory, ledger] = await Promise.all([
-          env.INVENTORY.getByName(eventId).applyBatch(bodies),
-          env.COMMISSION_LEDGER.getByName(eventId).recordBatch(bodies),
+          env.INVENTORY.getByName(eventId).applyBatch(all),
+          bodies.length > 0
+            ? env.COMMISSION_LEDGER.getByName(eventId).recordBatch(bodies)
+            : Promise.resolve({ ok: true as const, value: { sales: [], rejectedVoids: [] } }),
         ]);
         const { anomalies, rejected } = unwrap(inventory);
         if (anomalies.length > 0) console.error(`event ${eventId}: two standing sales of an item (a void is on its way)`, anomalies);
@@ -65,7 +69,7 @@ const issuesOf = (error: { issues: { path: PropertyKey[]; message: string }[] })
 export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   await Promise.all(
     batch.messages.map(async (message) => {
-      const parsed = TransactionMessage.safeParse(message.body);
+      const parsed = SessionMessage.safeParse(message.body);
       if (!parsed.success) {
         await recordRejected(env, batch.queue, message, issuesOf(parsed.error));
         message.ack();
@@ -82,7 +86,8 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
   );
 }
 
-async function onDeadLetter(message: TransactionMessage, env: Env) {
+async function onDeadLetter(message: SessionMessage, env: Env) {
+  if (message.type === "hold.changed") return void unwrap(await env.INVENTORY.getByName(message.eventId).applyBatch([message]));
   if (message.type === "transaction.voided") return onVoided(message, env);
   const calc = unwrap(await env.COMMISSION_LEDGER.getByName(message.eventId).recordDeadLetter(message));
   if (calc.status === "error") await startCommissionRetry(env, { eventId: message.eventId, transactionId: message.transactionId, round: calc.round });

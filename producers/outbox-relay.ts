@@ -1,6 +1,6 @@
 import pRetry from "p-retry";
 import type { Sql } from "../lib/sql";
-import type { TransactionMessage } from "../schemas/messages";
+import type { SessionMessage } from "../schemas/messages";
 
 /** Queue limits: 100 messages and 256 KB a batch; stay under both. */
 const MAX_BATCH_MESSAGES = 100;
@@ -8,10 +8,10 @@ const MAX_BATCH_BYTES = 200_000;
 /** Unsent messages kept parsed in memory at most. */
 const MAX_CACHED = 5_000;
 
-export type SendMessages = (messages: TransactionMessage[]) => Promise<void>;
+export type SendMessages = (messages: SessionMessage[]) => Promise<void>;
 
 export const queueSender =
-  (queue: Queue<TransactionMessage>): SendMessages =>
+  (queue: Queue<SessionMessage>): SendMessages =>
   async (messages) => {
     await queue.sendBatch(messages.map((body) => ({ body, contentType: "json" })));
   };
@@ -26,7 +26,7 @@ export class OutboxRelay {
   private running: Promise<number> | null = null;
   private rerun = false;
   /** Messages this instance wrote, by outbox seq, so sending them needs no read and no parse. */
-  private readonly written = new Map<number, { body: string; message: TransactionMessage }>();
+  private readonly written = new Map<number, { body: string; message: SessionMessage }>();
 
   constructor(
     private readonly sql: Sql,
@@ -37,7 +37,7 @@ export class OutboxRelay {
   ) {}
 
   /** Writes a message to the outbox (inside the caller's transaction). */
-  enqueue(message: TransactionMessage, now: number) {
+  enqueue(message: SessionMessage, now: number) {
     const body = JSON.stringify(message);
     const seq = this.sql.one<{ seq: number }>("INSERT INTO outbox (body, created_at) VALUES (?, ?) RETURNING seq", body, now)!.seq;
     // Every insert sets or clears the entry of its seq, so an entry always belongs to the latest
@@ -65,7 +65,7 @@ export class OutboxRelay {
   }
 
   /** The oldest unsent rows; bodies come from memory when every one of them is there. */
-  private pendingRows(): { seq: number; body: string; message?: TransactionMessage }[] {
+  private pendingRows(): { seq: number; body: string; message?: SessionMessage }[] {
     const seqs = this.sql.all<{ seq: number }>("SELECT seq FROM outbox ORDER BY seq LIMIT ?", MAX_BATCH_MESSAGES);
     const cached = [];
     for (const { seq } of seqs) {
@@ -90,7 +90,7 @@ export class OutboxRelay {
         bytes += row.body.length;
       }
       if (batch.length === 0) return sent;
-      const messages = batch.map((row) => row.message ?? (JSON.parse(row.body) as TransactionMessage));
+      const messages = batch.map((row) => row.message ?? (JSON.parse(row.body) as SessionMessage));
       await pRetry(() => this.send(messages), { retries: 2, minTimeout: 50, maxTimeout: 200 });
       const last = batch[batch.length - 1]!.seq;
       // Rows are taken oldest first and no other flush runs, so every row up to `last` was sent.

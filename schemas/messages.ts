@@ -41,3 +41,24 @@ export type TransactionVoided = z.infer<typeof TransactionVoided>;
 
 export const TransactionMessage = z.discriminatedUnion("type", [TransactionCompleted, TransactionVoided]);
 export type TransactionMessage = z.infer<typeof TransactionMessage>;
+
+/**
+ * A register's hold placed or ended (released, expired, consumed by its checkout, or the session
+ * ended). The Inventory keeps which items are held, so the online channel stops offering them
+ * while a register has them in a cart. The ledger ignores these.
+ */
+export const HoldChanged = z.strictObject({
+  v: z.literal(1),
+  type: z.literal("hold.changed"),
+  eventId: Id,
+  sessionId: Id,
+  holdId: Id,
+  state: z.enum(["placed", "ended"]),
+  items: z.array(Id).min(1).max(200),
+  occurredAt: EpochMs,
+});
+export type HoldChanged = z.infer<typeof HoldChanged>;
+
+/** Everything a session's outbox puts on the `transactions` queue. */
+export const SessionMessage = z.discriminatedUnion("type", [TransactionCompleted, TransactionVoided, HoldChanged]);
+export type SessionMessage = z.infer<typeof SessionMessage>;

@@ -3,7 +3,8 @@ import { attempt, type Result } from "../../lib/errors";
 import { Sql } from "../../lib/sql";
 import type { EventCreate, ItemInput, ItemPatch, SessionCreate } from "../../schemas/api";
 import { systemActor, type Actor, type EventRecord, type InventoryItem, type InventoryStatus, type Replayable, type SessionItemSeed } from "../../schemas/domain";
-import type { TransactionCompleted, TransactionMessage, TransactionVoided } from "../../schemas/messages";
+import type { HoldChanged, SessionMessage, TransactionCompleted, TransactionMessage, TransactionVoided } from "../../schemas/messages";
+import { applyHolds } from "./holds";
 import { eventRow, insertEvent, recordedEvent, requireEvent } from "./event";
 import { applyPatch, checkPatch, countByStatus, findItem, itemView, saveItems } from "./items";
 import { batchOf, saleOf, voidOf, type RejectedMessage, type SaleOutcome } from "./sales";
@@ -168,9 +169,18 @@ export class Inventory extends DurableObject<Env> {
     return attempt(() => this.relayingAfter(() => this.ctx.storage.transactionSync(() => voidOf(this.sql, message, systemActor("system:transactions-consumer"), Date.now()))));
   }
 
-  /** A batch from the queue, in one SQL transaction. */
-  async applyBatch(messages: TransactionMessage[]): Promise<Result<{ anomalies: SaleOutcome["anomalies"]; rejected: RejectedMessage[] }>> {
-    return attempt(() => this.relayingAfter(() => this.ctx.storage.transactionSync(() => batchOf(this.sql, messages, systemActor("system:transactions-consumer"), Date.now()))));
+  /** A batch from the queue (sales, voids, holds), in one SQL transaction. */
+  async applyBatch(messages: SessionMessage[]): Promise<Result<{ anomalies: SaleOutcome["anomalies"]; rejected: RejectedMessage[] }>> {
+    const transactions = messages.filter((m): m is TransactionMessage => m.type !== "hold.changed");
+    const holds = messages.filter((m): m is HoldChanged => m.type === "hold.changed");
+    return attempt(() =>
+      this.relayingAfter(() =>
+        this.ctx.storage.transactionSync(() => {
+          applyHolds(this.sql, holds);
+          return batchOf(this.sql, transactions, systemActor("system:transactions-consumer"), Date.now());
+        }),
+      ),
+    );
   }
 
   // ---------------------------------------------------------------- Shopify (see shopify.ts)

@@ -82,6 +82,28 @@ export const MIGRATIONS: string[][] = [
            ON CONFLICT (item_id) DO UPDATE SET seq = excluded.seq, sent_at = NULL;
        END`,
   ],
+  // Items held at a register (a cart not yet paid): the online channel does not offer them.
+  [
+    `CREATE TABLE item_holds (
+      session_id TEXT NOT NULL, hold_id TEXT NOT NULL, item_id TEXT NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL,
+      PRIMARY KEY (session_id, hold_id, item_id)
+    ) WITHOUT ROWID`,
+    `CREATE INDEX item_holds_placed ON item_holds (item_id) WHERE state = 'placed'`,
+    `CREATE TRIGGER shopify_hold_placed AFTER INSERT ON item_holds
+       WHEN NEW.state = 'placed' AND (SELECT enabled FROM shopify WHERE id = 1) = 1 AND EXISTS (SELECT 1 FROM items WHERE id = NEW.item_id)
+       BEGIN
+         UPDATE shopify SET seq = seq + 1 WHERE id = 1;
+         INSERT INTO shopify_outbox (item_id, seq, created_at) VALUES (NEW.item_id, (SELECT seq FROM shopify WHERE id = 1), NEW.at)
+           ON CONFLICT (item_id) DO UPDATE SET seq = excluded.seq, sent_at = NULL;
+       END`,
+    `CREATE TRIGGER shopify_hold_ended AFTER UPDATE OF state ON item_holds
+       WHEN NEW.state != OLD.state AND (SELECT enabled FROM shopify WHERE id = 1) = 1 AND EXISTS (SELECT 1 FROM items WHERE id = NEW.item_id)
+       BEGIN
+         UPDATE shopify SET seq = seq + 1 WHERE id = 1;
+         INSERT INTO shopify_outbox (item_id, seq, created_at) VALUES (NEW.item_id, (SELECT seq FROM shopify WHERE id = 1), NEW.at)
+           ON CONFLICT (item_id) DO UPDATE SET seq = excluded.seq, sent_at = NULL;
+       END`,
+  ],
 ];
 
 export type ItemRow = {

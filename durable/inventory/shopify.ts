@@ -2,6 +2,7 @@ import { audit } from "../../lib/audit";
 import type { Sql } from "../../lib/sql";
 import type { Actor } from "../../schemas/domain";
 import type { ShopifyConflict, ShopifyPlan, ShopifyPlanEntry, ShopifyPushed, ShopifyStatus } from "../../schemas/shopify";
+import { HELD_SQL } from "./holds";
 import type { ItemRow } from "./schema";
 
 /**
@@ -30,8 +31,11 @@ type ShopifyRow = {
 
 export const shopifyRow = (sql: Sql) => sql.one<ShopifyRow>("SELECT * FROM shopify WHERE id = 1")!;
 
-/** 1 while the item can be sold (on the shelf or not yet locked), 0 otherwise. */
-export const desiredQuantity = (row: Pick<ItemRow, "status">) => (row.status === "modifiable" || row.status === "locked" ? 1 : 0);
+/** 1 while the item can be sold (not sold, not transferred, not in a register's cart), 0 otherwise. */
+export const desiredQuantity = (row: Pick<ItemRow, "status"> & { held: number }) => ((row.status === "modifiable" || row.status === "locked") && !row.held ? 1 : 0);
+
+/** The same, in SQL, for the item row `alias`. */
+const DESIRED_SQL = (alias: string) => `CASE WHEN ${alias}.status IN ('modifiable', 'locked') AND NOT ${HELD_SQL(alias)} THEN 1 ELSE 0 END`;
 
 /**
  * Turns the event's Shopify channel on or off. Turning it on puts every item in the outbox (the
@@ -95,8 +99,8 @@ const countUnlisted = (sql: Sql) =>
 /** What a push must do for these items (only those still in the outbox and not in conflict). */
 export function planFor(sql: Sql, eventId: string, itemIds: readonly string[]): ShopifyPlan {
   const state = shopifyRow(sql);
-  const rows = sql.all<ItemRow & { seq: number }>(
-    `SELECT i.*, o.seq FROM shopify_outbox o JOIN items i ON i.id = o.item_id
+  const rows = sql.all<ItemRow & { seq: number; held: number }>(
+    `SELECT i.*, o.seq, ${HELD_SQL("i")} AS held FROM shopify_outbox o JOIN items i ON i.id = o.item_id
        WHERE o.conflict = 0 AND o.item_id IN (SELECT value FROM json_each(?)) ORDER BY o.seq`,
     JSON.stringify(itemIds),
   );
@@ -106,8 +110,8 @@ export function planFor(sql: Sql, eventId: string, itemIds: readonly string[]): 
 /** A page of the outbox for the workflow: unlisted items first when `unlisted`, else listed ones. */
 export function planPage(sql: Sql, eventId: string, unlisted: boolean, afterSeq: number, limit: number): ShopifyPlan {
   const state = shopifyRow(sql);
-  const rows = sql.all<ItemRow & { seq: number }>(
-    `SELECT i.*, o.seq FROM shopify_outbox o JOIN items i ON i.id = o.item_id
+  const rows = sql.all<ItemRow & { seq: number; held: number }>(
+    `SELECT i.*, o.seq, ${HELD_SQL("i")} AS held FROM shopify_outbox o JOIN items i ON i.id = o.item_id
        WHERE o.conflict = 0 AND o.seq > ? AND (i.shopify_id IS NULL) = ? ORDER BY o.seq LIMIT ?`,
     afterSeq,
     unlisted ? 1 : 0,
@@ -116,7 +120,7 @@ export function planPage(sql: Sql, eventId: string, unlisted: boolean, afterSeq:
   return { eventId, enabled: Boolean(state.enabled), stopped: Boolean(state.stopped), locationId: state.location_id, entries: rows.map(entryOf) };
 }
 
-function entryOf(row: ItemRow & { seq: number }): ShopifyPlanEntry {
+function entryOf(row: ItemRow & { seq: number; held: number }): ShopifyPlanEntry {
   return {
     itemId: row.id,
     seq: row.seq,
@@ -163,7 +167,7 @@ export function recordPushed(sql: Sql, results: readonly ShopifyPushed[], now: n
     const removed = sql.run(
       `DELETE FROM shopify_outbox WHERE item_id = ? AND seq = ? AND EXISTS (
          SELECT 1 FROM items i WHERE i.id = ? AND i.shopify_id IS NOT NULL AND i.shopify_pushed_version >= i.data_version
-           AND i.shopify_quantity = CASE WHEN i.status IN ('modifiable', 'locked') THEN 1 ELSE 0 END)`,
+           AND i.shopify_quantity = ${DESIRED_SQL("i")})`,
       r.itemId,
       r.seq,
       r.itemId,

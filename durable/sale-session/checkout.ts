@@ -106,7 +106,7 @@ function record(store: SessionStore, s: SessionRow, input: TransactionCreate, ac
     // The session's counters move with this insert (trigger session_counts_on_sale).
     // The cart's hold is used up: whatever it still keeps pending goes back on the floor.
     if (holdId && sql.one("SELECT 1 AS x FROM holds WHERE id = ? AND status = 'active'", holdId)) {
-      endHold(sql, holdId, "consumed", actor, now);
+      endHold(sql, { outbox: store.outbox, session: s }, holdId, "consumed", actor, now);
       holdConsumed = true;
     }
     store.outbox.enqueue(completedMessage(s, tx, lines), now);

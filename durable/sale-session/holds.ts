@@ -1,10 +1,11 @@
 import { AppError, notFound } from "../../lib/errors";
 import { audit } from "../../lib/audit";
 import type { Sql } from "../../lib/sql";
+import type { OutboxRelay } from "../../producers/outbox-relay";
 import type { HoldCreate } from "../../schemas/api";
 import { systemActor, type Actor, type HoldView } from "../../schemas/domain";
 import { claim } from "./availability";
-import type { HoldRow } from "./schema";
+import type { HoldRow, SessionRow } from "./schema";
 import { holdView, sameSet } from "./views";
 
 /**
@@ -29,8 +30,25 @@ export function requireHoldOwner(hold: HoldRow, actor: Actor) {
   }
 }
 
-/** available → pending for every item of the cart, or none of them; records the hold. Inside a transaction. */
-export function placeHold(sql: Sql, input: HoldCreate, actor: Actor, now: number, expiresAt: number) {
+/** Where a hold's change is told to the Inventory (the session's outbox), and which session it is. */
+export interface HoldNotice {
+  outbox: Pick<OutboxRelay, "enqueue">;
+  session: Pick<SessionRow, "event_id" | "session_id">;
+}
+
+function notify(notice: HoldNotice, holdId: string, state: "placed" | "ended", items: string[], now: number) {
+  if (items.length === 0) return;
+  notice.outbox.enqueue(
+    { v: 1, type: "hold.changed", eventId: notice.session.event_id, sessionId: notice.session.session_id, holdId, state, items, occurredAt: now },
+    now,
+  );
+}
+
+/**
+ * available → pending for every item of the cart, or none of them; records the hold and tells
+ * the Inventory (through the outbox) which items are held. Inside a transaction.
+ */
+export function placeHold(sql: Sql, notice: HoldNotice, input: HoldCreate, actor: Actor, now: number, expiresAt: number) {
   const { rows } = claim(sql, input.items, null, actor.keyId, now);
   for (const item of rows) {
     sql.run(
@@ -54,6 +72,7 @@ export function placeHold(sql: Sql, input: HoldCreate, actor: Actor, now: number
   );
   sql.run("UPDATE session SET active_holds = active_holds + 1 WHERE id = 1");
   audit(sql, actor, now, { entity: "hold", entityId: input.id, action: "create", before: null, after: { status: "active", expiresAt } });
+  notify(notice, input.id, "placed", input.items, now);
 }
 
 /** The hold `holdId`, or NOT_FOUND. */
@@ -68,8 +87,11 @@ export function storedHold(sql: Sql, holdId: string): HoldView {
   return holdView(sql.one<HoldRow>("SELECT * FROM holds WHERE id = ?", holdId)!);
 }
 
-/** Ends an active hold; its items that are still pending become available. Inside a transaction. */
-export function endHold(sql: Sql, holdId: string, status: "released" | "expired" | "consumed", actor: Actor, now: number) {
+/**
+ * Ends an active hold; its items that are still pending become available, and the Inventory is
+ * told the hold ended. Inside a transaction.
+ */
+export function endHold(sql: Sql, notice: HoldNotice, holdId: string, status: "released" | "expired" | "consumed", actor: Actor, now: number) {
   const pending = sql.all<{ id: string }>("SELECT id FROM items WHERE hold_id = ? AND status = 'pending'", holdId);
   for (const item of pending) {
     sql.run(
@@ -81,6 +103,8 @@ export function endHold(sql: Sql, holdId: string, status: "released" | "expired"
   sql.run("UPDATE holds SET status = ?, ended_at = ? WHERE id = ? AND status = 'active'", status, now, holdId);
   sql.run("UPDATE session SET active_holds = active_holds - 1 WHERE id = 1");
   audit(sql, actor, now, { entity: "hold", entityId: holdId, action: status, before: { status: "active" }, after: { status } });
+  const hold = sql.one<{ items: string }>("SELECT items FROM holds WHERE id = ?", holdId);
+  if (hold) notify(notice, holdId, "ended", JSON.parse(hold.items) as string[], now);
 }
 
 /** Active holds whose time ran out by `now`. */
@@ -89,9 +113,9 @@ export function expiredHolds(sql: Sql, now: number): { id: string }[] {
 }
 
 /** Ends every hold of `expired` as expired, on behalf of the system. Inside a transaction. */
-export function expireHolds(sql: Sql, expired: readonly { id: string }[], now: number) {
+export function expireHolds(sql: Sql, notice: HoldNotice, expired: readonly { id: string }[], now: number) {
   const actor = systemActor("system:hold-expiry");
-  for (const hold of expired) endHold(sql, hold.id, "expired", actor, now);
+  for (const hold of expired) endHold(sql, notice, hold.id, "expired", actor, now);
 }
 
 /** When the next active hold runs out, if any does. */

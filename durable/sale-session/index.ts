@@ -177,7 +177,7 @@ export class SaleSession extends DurableObject<Env> {
   private end(status: "completed" | "cancelled", actor: Actor) {
     const s = this.session();
     const now = Date.now();
-    this.ctx.storage.transactionSync(() => endSession(this.sql, s, status, actor, now));
+    this.ctx.storage.transactionSync(() => endSession(this.sql, this.holdNotice(s), s, status, actor, now));
     this.reload();
     // The final state reaches D1 at once.
     this.scheduleAlarm(now);
@@ -195,9 +195,10 @@ export class SaleSession extends DurableObject<Env> {
       const now = Date.now();
       const ttlMs = (input.ttlSeconds ?? Number(this.env.HOLD_TTL_SECONDS)) * 1000;
       const expiresAt = now + ttlMs;
-      this.ctx.storage.transactionSync(() => placeHold(this.sql, input, actor, now, expiresAt));
+      this.ctx.storage.transactionSync(() => placeHold(this.sql, this.holdNotice(s), input, actor, now, expiresAt));
       this.reload();
       this.scheduleAlarm(expiresAt);
+      this.afterEnqueue(now);
       return { value: storedHold(this.sql, input.id), replayed: false };
     });
   }
@@ -212,8 +213,10 @@ export class SaleSession extends DurableObject<Env> {
       const hold = findHold(this.sql, holdId);
       requireHoldOwner(hold, actor);
       if (hold.status === "active") {
-        this.ctx.storage.transactionSync(() => endHold(this.sql, holdId, "released", actor, Date.now()));
+        const now = Date.now();
+        this.ctx.storage.transactionSync(() => endHold(this.sql, this.holdNotice(this.session()), holdId, "released", actor, now));
         this.reload();
+        this.afterEnqueue(now);
       }
       return storedHold(this.sql, holdId);
     });
@@ -333,6 +336,11 @@ export class SaleSession extends DurableObject<Env> {
 
   // ---------------------------------------------------------------- outbox and alarm
 
+  /** Where hold changes are told to the Inventory: this session's outbox. */
+  private holdNotice(s: SessionRow) {
+    return { outbox: this.relay, session: s };
+  }
+
   /** After a commit that wrote outbox rows: make sure the alarm will catch them, then send now. */
   private afterEnqueue(now: number) {
     this.scheduleAlarm(now + Number(this.env.OUTBOX_RETRY_MS));
@@ -353,7 +361,7 @@ export class SaleSession extends DurableObject<Env> {
     const now = Date.now();
     const expired = expiredHolds(this.sql, now);
     if (expired.length > 0) {
-      this.ctx.storage.transactionSync(() => expireHolds(this.sql, expired, now));
+      this.ctx.storage.transactionSync(() => expireHolds(this.sql, this.holdNotice(this.session()), expired, now));
       this.reload();
     }
     try {

@@ -5,7 +5,7 @@ import type { Sql } from "../../lib/sql";
 import type { SessionCreate } from "../../schemas/api";
 import type { Actor, SessionItemSeed } from "../../schemas/domain";
 import type { Inventory } from "../inventory";
-import { endHold } from "./holds";
+import { endHold, type HoldNotice } from "./holds";
 import type { SessionRow } from "./schema";
 import type { SessionStore } from "./store";
 
@@ -122,9 +122,9 @@ export function requireCancellable(s: SessionRow) {
 }
 
 /** Releases the open holds and ends the session as `status`. Inside a transaction. */
-export function endSession(sql: Sql, s: SessionRow, status: "completed" | "cancelled", actor: Actor, now: number) {
+export function endSession(sql: Sql, notice: HoldNotice, s: SessionRow, status: "completed" | "cancelled", actor: Actor, now: number) {
   for (const hold of sql.all<{ id: string }>("SELECT id FROM holds WHERE status = 'active'")) {
-    endHold(sql, hold.id, "released", actor, now);
+    endHold(sql, notice, hold.id, "released", actor, now);
   }
   sql.run("UPDATE session SET status = ?, ended_at = ? WHERE id = 1", status, now);
   audit(sql, actor, now, { entity: "session", entityId: s.session_id, action: status === "completed" ? "complete" : "cancel", before: { status: s.status }, after: { status } });
