@@ -8,6 +8,7 @@
 //   DELETE /_emulator/faults[?id=&match=]   remove knobs (all without a filter)
 //   GET    /_emulator/webhooks[?topic=&match=&since=&status=&limit=]   recorded deliveries (headers, raw body, attempts)
 //   POST   /_emulator/uninstall             fire app/uninstalled; the token stops working until reset
+//   POST   /_emulator/sign                  {"hmac"}: X-Shopify-Hmac-Sha256 of the raw request body, to hand-make deliveries
 //   POST   /_emulator/sink[/…][?status=&delayMs=]   a webhook receiver that answers `status` (200)
 //   GET    /_emulator/health
 // Staged uploads and bulk results are served under /_emulator/staged-uploads and /_emulator/bulk.
@@ -16,6 +17,7 @@ import type { Emulator } from "./emulator.ts";
 import { FaultError } from "./faults.ts";
 import { readBody, send } from "./http.ts";
 import { gid } from "./ids.ts";
+import { sign } from "./webhooks.ts";
 
 function numberParam(url: URL, name: string): number | undefined {
   const value = url.searchParams.get(name);
@@ -76,6 +78,8 @@ export async function handleControl(emu: Emulator, req: IncomingMessage, res: Se
           limit: numberParam(url, "limit"),
         }),
       });
+    case "POST /_emulator/sign":
+      return send(res, 200, { hmac: sign(emu.options.webhookSecret, await readBody(req, 10 * 1024 * 1024)) });
     case "POST /_emulator/uninstall":
       emu.webhooks.emit("app/uninstalled", { id: emu.shop.id, name: emu.options.shopName, domain: emu.options.shopDomain, myshopify_domain: emu.options.shopDomain });
       emu.uninstalled = true;

@@ -52,7 +52,7 @@ async function route(emu: Emulator, req: IncomingMessage, res: ServerResponse): 
   const bulk = /^\/_emulator\/bulk\/(\d+)\.jsonl$/.exec(url.pathname);
   if (bulk && req.method === "GET") {
     const text = emu.bulk.result(Number(bulk[1]));
-    return text === undefined ? send(res, 404, { error: "no such bulk operation result" }) : send(res, 200, text, "application/jsonl");
+    return text === undefined ? send(res, 404, { error: "no such bulk operation result" }) : send(res, 200, text, "application/jsonl; charset=utf-8");
   }
   return handleControl(emu, req, res, url);
 }

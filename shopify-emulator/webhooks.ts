@@ -10,6 +10,8 @@ import { gid } from "./ids.ts";
 import { enumTopic } from "./topics.ts";
 
 export interface Attempt {
+  /** Attempts of all deliveries are numbered in the order they were made (to see reordering). */
+  n: number;
   at: string;
   status?: number;
   error?: string;
@@ -36,8 +38,8 @@ export interface Delivery {
 const KEEP = 20_000;
 const REORDER_WINDOW_MS = 250;
 
-export function sign(secret: string, body: string): string {
-  return createHmac("sha256", secret).update(body, "utf8").digest("base64");
+export function sign(secret: string, body: string | Buffer): string {
+  return createHmac("sha256", secret).update(body).digest("base64");
 }
 
 function pick(payload: object, fields: string[]): object {
@@ -50,6 +52,7 @@ export class Webhooks {
   private seq = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
   private held: Delivery[] = [];
+  private attempts = 0;
   private readonly options: EmulatorOptions;
   private readonly shop: () => Shop;
   private readonly faults: Faults;
@@ -146,7 +149,7 @@ export class Webhooks {
 
   private async attempt(delivery: Delivery, s: WebhookSubscription, retry: number): Promise<void> {
     const t0 = performance.now();
-    const attempt: Attempt = { at: new Date().toISOString(), ms: 0 };
+    const attempt: Attempt = { n: ++this.attempts, at: new Date().toISOString(), ms: 0 };
     delivery.attempts.push(attempt);
     try {
       const res = await fetch(delivery.uri, {
