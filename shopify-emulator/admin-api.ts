@@ -114,13 +114,14 @@ export function handleAdminApi(emu: Emulator, raw: string, contentType: string, 
   }
 
   const result = emu.execute(document, variables, false, operationName);
-  const actual = result.data ? cost.actual(result.data) : cost.requested;
+  // Nothing ran when the variables were refused (no `data` at all); a failed root field still ran (`data: null`).
+  const actual = result.data === undefined ? 0 : result.data === null ? cost.requested : cost.actual(result.data);
   bucket.refund(Math.max(0, cost.requested - actual));
   log(result.errors?.length ? "error" : "ok", { ...meta, requestedCost: cost.requested, actualCost: actual });
   if (failure?.when === "after") return failed();
   const body: Record<string, unknown> = {};
   if (result.errors?.length) body.errors = result.errors.map((e) => e.toJSON());
-  body.data = result.data ?? null;
+  if (result.data !== undefined) body.data = result.data;
   body.extensions = { cost: { requestedQueryCost: cost.requested, actualQueryCost: actual, throttleStatus: bucket.status() } };
   return { status: 200, body };
 }

@@ -78,6 +78,8 @@ function validate(shop: Shop, args: ProductSetArgs, existing: Product | undefine
   const { input } = args;
   const errors: UserError[] = [];
   if (!existing && !input.title) errors.push(err("INVALID_PRODUCT", ["input", "title"], "Title can't be blank"));
+  const taken = input.handle ? shop.productByHandle(slugify(input.handle)) : undefined;
+  if (taken && taken.id !== existing?.id) errors.push(err("HANDLE_NOT_UNIQUE", ["input", "handle"], "Handle already in use. Please provide a new handle."));
   if (input.variants && !input.productOptions) {
     errors.push(err("PRODUCT_OPTIONS_INPUT_MISSING", ["input", "productOptions"], "Must specify product options when updating variants."));
   }
@@ -195,8 +197,9 @@ function apply(ctx: Context, args: ProductSetArgs, existing: Product | undefined
     tags: [], templateSuffix: null, options: [], metafields: [], variantIds: [], createdAt: now, updatedAt: now,
   };
   if (input.title != null) p.title = input.title;
-  if (input.handle != null || identifier?.handle) p.handle = uniqueHandle(shop, slugify(input.handle ?? identifier?.handle ?? ""), p.id);
-  else if (!existing) p.handle = uniqueHandle(shop, slugify(p.title), p.id);
+  // A handle given is used as it is (validate refused one taken); a new product without one gets its title's.
+  if (input.handle != null) p.handle = slugify(input.handle);
+  else if (!existing) p.handle = identifier?.handle ?? uniqueHandle(shop, slugify(p.title), p.id);
   if (input.descriptionHtml != null) p.descriptionHtml = input.descriptionHtml;
   if (input.vendor != null) p.vendor = input.vendor;
   if (input.productType != null) p.productType = input.productType;
