@@ -37,6 +37,8 @@ export interface Delivery {
 
 const KEEP = 20_000;
 const REORDER_WINDOW_MS = 250;
+/** Deliveries in flight at once; the rest wait their turn (a bulk import can trigger thousands). */
+const CONCURRENCY = 16;
 
 export function sign(secret: string, body: string | Buffer): string {
   return createHmac("sha256", secret).update(body).digest("base64");
@@ -53,6 +55,9 @@ export class Webhooks {
   private readonly timers = new Set<NodeJS.Timeout>();
   private held: Delivery[] = [];
   private attempts = 0;
+  private generation = 0; // bumped by reset(): attempts of an older generation are forgotten
+  private inFlight = 0;
+  private readonly queue: (() => void)[] = [];
   private readonly options: EmulatorOptions;
   private readonly shop: () => Shop;
   private readonly faults: Faults;
@@ -64,6 +69,7 @@ export class Webhooks {
   }
 
   reset(): void {
+    this.generation++;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.held = [];
@@ -147,7 +153,49 @@ export class Webhooks {
     return [...this.shop().subscriptions.values()].find((s) => gid("WebhookSubscription", s.id) === d.subscriptionId);
   }
 
+  private async turn(): Promise<void> {
+    if (this.inFlight < CONCURRENCY) {
+      this.inFlight++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.queue.push(resolve));
+  }
+
+  private done(): void {
+    const next = this.queue.shift();
+    if (next) next();
+    else this.inFlight--;
+  }
+
   private async attempt(delivery: Delivery, s: WebhookSubscription, retry: number): Promise<void> {
+    const generation = this.generation;
+    await this.turn();
+    try {
+      if (generation !== this.generation) return;
+      await this.send(delivery);
+    } finally {
+      this.done();
+    }
+    if (generation !== this.generation) return; // reset meanwhile
+    const last = delivery.attempts.at(-1)!;
+    if (last.status !== undefined && last.status >= 200 && last.status < 300) {
+      delivery.status = "delivered";
+      return;
+    }
+    const delay = this.options.webhookRetryDelaysMs[retry];
+    if (delay !== undefined) {
+      this.later(delay, () => void this.attempt(delivery, s, retry + 1));
+      return;
+    }
+    delivery.status = "failed";
+    // Shopify deletes a subscription made through the Admin API once its deliveries keep failing.
+    if (this.options.removeFailingSubscriptions && !s.fromConfig && this.shop().subscriptions.delete(s.id)) {
+      delivery.subscriptionRemoved = true;
+      this.options.log(`webhook subscription ${delivery.subscriptionId} (${delivery.topic} → ${delivery.uri}) removed after failed delivery`);
+    }
+  }
+
+  private async send(delivery: Delivery): Promise<void> {
     const t0 = performance.now();
     const attempt: Attempt = { n: ++this.attempts, at: new Date().toISOString(), ms: 0 };
     delivery.attempts.push(attempt);
@@ -165,22 +213,6 @@ export class Webhooks {
       attempt.error = (error as Error).name === "TimeoutError" ? `no answer within ${this.options.webhookTimeoutMs} ms` : String((error as Error).cause ?? error);
     }
     attempt.ms = Math.round(performance.now() - t0);
-    if (!this.deliveries.includes(delivery)) return; // reset meanwhile
-    if (attempt.status !== undefined && attempt.status >= 200 && attempt.status < 300) {
-      delivery.status = "delivered";
-      return;
-    }
-    const delay = this.options.webhookRetryDelaysMs[retry];
-    if (delay !== undefined) {
-      this.later(delay, () => void this.attempt(delivery, s, retry + 1));
-      return;
-    }
-    delivery.status = "failed";
-    // Shopify deletes a subscription made through the Admin API once its deliveries keep failing.
-    if (this.options.removeFailingSubscriptions && !s.fromConfig && this.shop().subscriptions.delete(s.id)) {
-      delivery.subscriptionRemoved = true;
-      this.options.log(`webhook subscription ${delivery.subscriptionId} (${delivery.topic} → ${delivery.uri}) removed after failed delivery`);
-    }
   }
 
   list(filter: { topic?: string; match?: string; since?: number; status?: string; limit?: number }): Delivery[] {
