@@ -175,22 +175,22 @@ describe("Shopify emulator: inventory quantities (2026-04 and later)", () => {
 describe("Shopify emulator: rate limit", () => {
   it("throttles over budget with THROTTLED in a 200 body, applies nothing, and recovers at the restore rate", async () => {
     // Source: shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits (leaky bucket, throttleStatus); THROTTLED comes
-    // in the body (errors[].extensions.code). A scoped throttle knob gives this test a bucket of 15 points, 20 per second.
+    // in the body (errors[].extensions.code). A scoped throttle knob gives this test a bucket of 12 points, 10 per second.
     const sku = unique("thr");
     const item = await listItem(sku, 1, "10.00");
-    await control("POST", "faults", { throttle: { maximumAvailable: 15, restoreRate: 20, match: sku } });
+    await control("POST", "faults", { throttle: { maximumAvailable: 12, restoreRate: 10, match: sku } });
     const location = await primaryLocation();
     const first = await gql(PRODUCT_SET, itemInput(sku, "11.00", 1, location));
     expect(first.body.data.productSet.userErrors).toEqual([]);
     const throttled = await gql(PRODUCT_SET, itemInput(sku, "12.00", 1, location));
     expect(throttled.status).toBe(200);
     expect(throttled.body.errors).toEqual([{ message: "Throttled", extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/rate-limits" } }]);
-    expect(throttled.body.extensions.cost).toMatchObject({ requestedQueryCost: 11, actualQueryCost: null, throttleStatus: { maximumAvailable: 15, restoreRate: 20 } });
+    expect(throttled.body.extensions.cost).toMatchObject({ requestedQueryCost: 11, actualQueryCost: null, throttleStatus: { maximumAvailable: 12, restoreRate: 10 } });
     const available = throttled.body.extensions.cost.throttleStatus.currentlyAvailable;
     expect(available).toBeLessThan(11);
     const variants = await gql(`query($id: ID!) { product(id: $id) { variants(first: 1) { nodes { price } } } }`, { id: item.productId });
     expect(variants.body.data.product.variants.nodes[0].price).toBe("11.00");
-    await new Promise((r) => setTimeout(r, ((11 - available) / 20) * 1000 + 100));
+    await new Promise((r) => setTimeout(r, ((11 - available) / 10) * 1000 + 100));
     const later = await gql(PRODUCT_SET, itemInput(sku, "12.00", 1, location));
     expect(later.body.data.productSet.product.variants.nodes[0].price).toBe("12.00");
     const calls = await control("GET", `calls?match=${sku}&limit=0`);
