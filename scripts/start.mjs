@@ -39,10 +39,11 @@ if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
 /** Starts the emulator on `port`; resolves with its child and origin once it listens, or with its exit output. */
 function startEmulator(port, vars) {
-  const emulatorArgs = ["shopify-emulator/main.ts", "--port", String(port), "--subscribe", `http://127.0.0.1:${workerPort}/v1/shopify/webhooks`];
+  // --stop-with-stdin: if this script is killed alone, the closed pipe stops the emulator too.
+  const emulatorArgs = ["shopify-emulator/main.ts", "--port", String(port), "--subscribe", `http://127.0.0.1:${workerPort}/v1/shopify/webhooks`, "--stop-with-stdin"];
   const emulatorEnv = { ...process.env, SHOPIFY_ADMIN_TOKEN: vars.SHOPIFY_ADMIN_TOKEN ?? "", SHOPIFY_WEBHOOK_SECRET: vars.SHOPIFY_WEBHOOK_SECRET ?? "" };
   for (const name of ["SHOPIFY_ADMIN_TOKEN", "SHOPIFY_WEBHOOK_SECRET"]) if (!vars[name]) delete emulatorEnv[name];
-  const child = spawn(process.execPath, emulatorArgs, { stdio: ["ignore", "pipe", "pipe"], env: emulatorEnv });
+  const child = spawn(process.execPath, emulatorArgs, { stdio: ["pipe", "pipe", "pipe"], env: emulatorEnv });
   return new Promise((resolve) => {
     let output = "";
     let origin = null;

@@ -20,6 +20,7 @@ const { values } = parseArgs({
     subscribe: { type: "string", multiple: true },
     "subscribe-topics": { type: "string" },
     quiet: { type: "boolean" },
+    "stop-with-stdin": { type: "boolean" },
     help: { type: "boolean" },
   },
 });
@@ -39,7 +40,8 @@ if (values.help) {
   --keep-failing-subscriptions   do not remove subscriptions whose deliveries keep failing
   --subscribe URI             an app-config subscription to URI (repeatable)
   --subscribe-topics a,b      its topics (default ${DESIGN_TOPICS.join(",")})
-  --quiet                     log errors only`);
+  --quiet                     log errors only
+  --stop-with-stdin           stop when stdin closes (a parent that spawned it with a pipe died)`);
   process.exit(0);
 }
 
@@ -81,9 +83,11 @@ const running = await startEmulator(options).catch((error: NodeJS.ErrnoException
 console.log(`Shopify emulator (Admin API ${options.apiVersion}, shop ${options.shopDomain}) listening on ${running.origin}`);
 for (const s of options.configSubscriptions) console.log(`  webhooks ${s.topics.join(", ")} → ${s.uri}`);
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    void running.close().then(() => process.exit(0));
-    setTimeout(() => process.exit(0), 2_000).unref();
-  });
+function stop(): void {
+  void running.close().then(() => process.exit(0));
+  setTimeout(() => process.exit(0), 2_000).unref();
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, stop);
+if (values["stop-with-stdin"]) {
+  process.stdin.on("end", stop).on("error", stop).resume();
 }

@@ -15,8 +15,9 @@ export default async function startShopifyEmulator(project: TestProject): Promis
   const s = project.getProvidedContext().shopifyEmulator;
   const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
   const args = ["shopify-emulator/main.ts", "--port", String(s.port), "--token", s.token, "--webhook-secret", s.webhookSecret];
-  args.push("--webhook-retry-ms", s.webhookRetryMs, "--webhook-timeout-ms", "2000", "--quiet");
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  // --stop-with-stdin: if vitest dies without tearing down, the closed pipe stops the emulator too.
+  args.push("--webhook-retry-ms", s.webhookRetryMs, "--webhook-timeout-ms", "2000", "--quiet", "--stop-with-stdin");
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ["pipe", "pipe", "pipe"] });
   let output = "";
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the Shopify emulator did not start within 15 s:\n${output}`)), 15_000);
