@@ -1,12 +1,26 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { createServer } from "node:net";
 import { defineConfig } from "vitest/config";
 
-// The Shopify emulator `npm test` runs (test/shopify-emulator.global-setup.ts) on a fixed loopback port;
+/** A loopback port free right now (so two test runs on one machine never collide). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+// The Shopify emulator `npm test` runs (test/shopify-emulator.global-setup.ts) on a free loopback port;
 // the bindings below point the Worker under test at it. The webhook secret is the one of Shopify's own
 // library tests, so the documented HMAC test vector can be checked against the emulator.
+const port = await freePort();
 const shopify = {
-  port: 8793,
-  origin: "http://127.0.0.1:8793",
+  port,
+  origin: `http://127.0.0.1:${port}`,
   token: "shpat_test_emulator_token",
   webhookSecret: "test_secret_key",
   apiVersion: "2026-10",
@@ -34,6 +48,7 @@ export default defineConfig(async () => {
           queueConsumers: {
             transactions: { maxBatchSize: 50, maxBatchTimeout: 0.05, maxRetries: 5, deadLetterQueue: "transactions-dlq" },
             "transactions-dlq": { maxBatchSize: 50, maxBatchTimeout: 0.05, maxRetries: 3 },
+            "shopify-sync": { maxBatchSize: 50, maxBatchTimeout: 0.05, maxRetries: 10 },
           },
         },
       }),

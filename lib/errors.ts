@@ -1,4 +1,4 @@
-/** Stable error codes of the HTTP contract (DESIGN §7) and the status each maps to. */
+/** Stable error codes of the HTTP contract (README, "API") and the status each maps to. */
 const STATUS = {
   VALIDATION_FAILED: 400,
   UNAUTHENTICATED: 401,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { BasisPoints, EpochMs, Id, PriceCents, Role, Text, Tier, TransactionId } from "./common";
 
-/** Items one bulk upsert may carry (DESIGN §7). */
+/** Items one bulk upsert may carry. */
 export const MAX_ITEMS_PER_UPSERT = 5_000;
 /** Items one hold or one checkout may carry: a very full cart, and well inside one queue message. */
 export const MAX_ITEMS_PER_CART = 200;

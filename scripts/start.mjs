@@ -80,8 +80,12 @@ if (shopifyPort !== "none") {
     process.exit(1);
   }
   emulator = started.child;
-  // The Worker finds Shopify by configuration only (DESIGN §10).
+  // The Worker finds Shopify by configuration only. The token and webhook secret are secrets in
+  // production; wrangler dev loads only the required ones from .dev.vars, so they go as local vars.
   wranglerArgs.push("--var", `SHOPIFY_ADMIN_ORIGIN:${started.origin}`, "--var", "SHOPIFY_API_VERSION:2026-10");
+  const token = vars.SHOPIFY_ADMIN_TOKEN || "shpat_dev_emulator_token";
+  const secret = vars.SHOPIFY_WEBHOOK_SECRET || "dev_emulator_webhook_secret";
+  wranglerArgs.push("--var", `SHOPIFY_ADMIN_TOKEN:${token}`, "--var", `SHOPIFY_WEBHOOK_SECRET:${secret}`);
 }
 
 const dev = spawn("wrangler", wranglerArgs, { stdio: "inherit", env });

@@ -1,4 +1,4 @@
-// What one emulator process is configured with. Defaults match `.dev.vars.example` and DESIGN §10.
+// What one emulator process is configured with. Defaults match `.dev.vars.example`.
 
 export interface EmulatorOptions {
   host: string;
@@ -30,7 +30,7 @@ export interface EmulatorOptions {
   log: (line: string) => void;
 }
 
-/** The topics DESIGN §10 subscribes to; `--subscribe URI` uses them unless `--subscribe-topics` says otherwise. */
+/** The topics the app subscribes to; `--subscribe URI` uses them unless `--subscribe-topics` says otherwise. */
 export const DESIGN_TOPICS = [
   "orders/create",
   "orders/paid",

@@ -10,6 +10,8 @@
 //   POST   /_emulator/uninstall             fire app/uninstalled; the token stops working until reset
 //   POST   /_emulator/sign                  {"hmac"}: X-Shopify-Hmac-Sha256 of the raw request body, to hand-make deliveries
 //   POST   /_emulator/sink[/…][?status=&delayMs=]   a webhook receiver that answers `status` (200)
+//   POST   /_emulator/validate              {"query"} → {"errors", "requiresIdempotent"}: the document checked against the
+//                                            Admin schema (no execution), and the mutations Shopify requires @idempotent on
 //   GET    /_emulator/health
 // Staged uploads and bulk results are served under /_emulator/staged-uploads and /_emulator/bulk.
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -18,6 +20,8 @@ import { FaultError } from "./faults.ts";
 import { readBody, send } from "./http.ts";
 import { gid } from "./ids.ts";
 import { sign } from "./webhooks.ts";
+import { parse, validate } from "graphql";
+import { adminSchema, mutationsRequiringIdempotency } from "./schema.ts";
 
 function numberParam(url: URL, name: string): number | undefined {
   const value = url.searchParams.get(name);
@@ -78,6 +82,17 @@ export async function handleControl(emu: Emulator, req: IncomingMessage, res: Se
           limit: numberParam(url, "limit"),
         }),
       });
+    case "POST /_emulator/validate": {
+      const { query } = JSON.parse((await readBody(req, 1024 * 1024)).toString("utf8") || "{}") as { query?: string };
+      const schema = adminSchema();
+      let errors: string[];
+      try {
+        errors = validate(schema, parse(String(query ?? ""))).map((e) => e.message);
+      } catch (error) {
+        errors = [error instanceof Error ? error.message : String(error)];
+      }
+      return send(res, 200, { errors, requiresIdempotent: [...mutationsRequiringIdempotency(schema)].sort() });
+    }
     case "POST /_emulator/sign":
       return send(res, 200, { hmac: sign(emu.options.webhookSecret, await readBody(req, 10 * 1024 * 1024)) });
     case "POST /_emulator/uninstall":

@@ -6,7 +6,7 @@ import { call, checkout, createSession, expectError, item, seedEvent, txId } fro
 
 /**
  * The seams between sessions of one event: what holds inside one session must hold across all of
- * them (DESIGN §3, §6).
+ * them.
  */
 
 /** The Inventory forgets that a session ended, as when the session's notice to it was lost. */

@@ -7,7 +7,7 @@ import { call, createSession, item, seedEvent } from "./helpers";
  * Model-based test of one sale session: random holds, releases, checkouts, voids and hold expiries
  * from several registers, run against the real object through the HTTP API and against a plain
  * model. After every step the answer must match the model's, the item statuses must match, and
- * invariants 1 and 2 of DESIGN §6 must hold in the object's own storage.
+ * invariants 1 and 2 (ARCHITECTURE.md, "Invariants") must hold in the object's own storage.
  */
 
 const ITEMS = [item("M1", "c1", 1000), item("M2", "c2", 2599), item("M3", "c3", 333), item("M4", "c1", 1), item("M5", "c2", 50_000), item("M6", "c3", 777)];

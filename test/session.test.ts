@@ -16,7 +16,7 @@ async function summary(eventId: string, sessionId: string) {
 const items3 = () => [item("A1", "c1", 1000), item("A2", "c2", 2599), item("A3", "c3", 333)];
 
 describe("session state machine", () => {
-  it("refuses every transition DESIGN §4 does not list", async () => {
+  it("refuses every transition the state machines do not list", async () => {
     await seedEvent("sm1", items3());
     await createSession("sm1", "s1", false);
     const base = "/v1/events/sm1/sessions/s1";

@@ -3,7 +3,7 @@
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
 
-// These names are the Worker's Shopify configuration (DESIGN §10) plus the test-only control origin,
+// These names are the Worker's Shopify configuration plus the test-only control origin,
 // set in vitest.config.ts; wrangler.toml declares the Worker's own once it uses them.
 const shopify = env as unknown as Record<"SHOPIFY_EMULATOR_ORIGIN" | "SHOPIFY_ADMIN_ORIGIN" | "SHOPIFY_ADMIN_TOKEN" | "SHOPIFY_WEBHOOK_SECRET" | "SHOPIFY_API_VERSION", string>;
 export const EMULATOR = shopify.SHOPIFY_EMULATOR_ORIGIN;
@@ -45,7 +45,7 @@ export const PRODUCT_SET = `mutation PushItem($identifier: ProductSetIdentifiers
   }
 }`;
 
-/** The DESIGN §10 mapping of one item: one variant, sku, price, tracked, DENY, quantity at one location. */
+/** The mapping of one item (README, "Shopify"): one variant, sku, price, tracked, DENY, quantity at one location. */
 export function itemInput(sku: string, price: string, quantity: number, locationId: string) {
   return {
     identifier: { customId: { namespace: "consignment", key: "item", value: sku.replace("-", "/") } },

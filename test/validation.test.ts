@@ -2,7 +2,7 @@ import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, BASE, call, createSession, expectError, item, seedEvent, txId } from "./helpers";
 
-/** Bad input gets a clear 4xx with the error envelope and changes nothing (DESIGN §6.6). */
+/** Bad input gets a clear 4xx with the error envelope and changes nothing. */
 
 let registerKey = "";
 

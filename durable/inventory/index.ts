@@ -35,7 +35,7 @@ export type { RejectedMessage, SaleOutcome } from "./sales";
 
 /** Outbox rows per `shopify-sync` message. */
 const RELAY_BATCH = 500;
-/** While a session runs, the alarm starts a reconcile this often (DESIGN: every few minutes). */
+/** While a session runs, the alarm starts a reconcile this often. */
 const RECONCILE_EVERY_MS = 5 * 60_000;
 
 /**
@@ -185,17 +185,16 @@ export class Inventory extends DurableObject<Env> {
 
   // ---------------------------------------------------------------- Shopify (see shopify.ts)
 
-  /** Turns the event's online channel on or off; on, every item goes to the outbox and a reconcile lists them. */
+  /**
+   * Turns the event's online channel on or off. On, every item goes to the outbox: a few are
+   * listed through \`shopify-sync\` one call each, many by the reconcile workflow's bulk operation.
+   */
   async setShopifyEnabled(enabled: boolean, actor: Actor): Promise<Result<ShopifyStatus & { reconcileInstance: string | null }>> {
     return attempt(async () => {
-      const event = requireEvent(this.sql);
+      requireEvent(this.sql);
       this.ctx.storage.transactionSync(() => setEnabled(this.sql, enabled, actor, Date.now()));
-      let reconcileInstance: string | null = null;
-      if (enabled) {
-        reconcileInstance = await this.startReconcile({ eventId: event.id, reason: "enabled" });
-        await this.relayShopify();
-      }
-      return { ...statusOf(this.sql, shopifyConfig(this.env) !== null), reconcileInstance };
+      if (enabled) await this.relayShopify();
+      return { ...statusOf(this.sql, shopifyConfig(this.env) !== null), reconcileInstance: shopifyRow(this.sql).reconcile_instance };
     });
   }
 

@@ -208,7 +208,14 @@ export function recordConflicts(sql: Sql, conflicts: readonly ShopifyConflict[],
 
 /** A failure: `stop` when a person must act (syncing waits until the settings are saved again). */
 export function recordFailure(sql: Sql, message: string, stop: boolean, now: number): void {
-  sql.run("UPDATE shopify SET last_error = ?, last_error_at = ?, stopped = MAX(stopped, ?) WHERE id = 1", message.slice(0, 1000), now, stop ? 1 : 0);
+  // A passing failure never hides the one a person must act on.
+  sql.run(
+    "UPDATE shopify SET last_error = ?, last_error_at = ?, stopped = 1 WHERE id = 1 AND ? = 1",
+    message.slice(0, 1000),
+    now,
+    stop ? 1 : 0,
+  );
+  sql.run("UPDATE shopify SET last_error = ?, last_error_at = ? WHERE id = 1 AND ? = 0 AND stopped = 0", message.slice(0, 1000), now, stop ? 1 : 0);
   sql.run("UPDATE sync_metadata SET last_sync_time = ? WHERE id = 1", now);
 }
 

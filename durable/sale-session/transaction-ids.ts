@@ -7,7 +7,7 @@ import type { SessionStore } from "./store";
 import { sameSet, transactionView } from "./views";
 
 /**
- * Transaction ids are the event's, not the session's (DESIGN §3): an id used in any session of the
+ * Transaction ids are the event's, not the session's: an id used in any session of the
  * event is refused in every other one, with any cart. A session learns the ids of the sessions
  * that ran before it when it starts (sessions run one after another, and an ended session takes no
  * new sales), and keeps its own after the archive pruned their rows, so a register that hears back

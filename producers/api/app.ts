@@ -29,7 +29,7 @@ app.notFound((c) =>
   c.json({ error: new AppError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`).toBody() }, 404),
 );
 
-/** The one place an error becomes an HTTP answer: the error envelope of DESIGN §7. */
+/** The one place an error becomes an HTTP answer: the error envelope of the API (README). */
 app.onError((error, c) => {
   if (error instanceof AppError) {
     return c.json({ error: error.toBody() }, error.status as 400);

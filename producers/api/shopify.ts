@@ -8,7 +8,7 @@ import { authorize } from "./auth";
 import { parse, parseBody, type AppEnv } from "./context";
 import { inventoryOf } from "./stubs";
 
-/** The event's online channel (DESIGN: Shopify), for organizers. */
+/** The event's online channel (Shopify), for organizers. */
 export const shopify = new Hono<AppEnv>();
 
 const notConfigured = () =>
