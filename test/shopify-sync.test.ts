@@ -266,6 +266,11 @@ describe("what Shopify refuses", () => {
     await vi.waitFor(async () => expect(await quantityOf(eventId, "T0002")).toBe(0), { timeout: 15_000, interval: 50 });
     await settled(eventId);
     expect((await status(eventId)).stopped).toBe(false);
+    await vi.waitFor(
+      async () => expect((await call("GET", `/v1/events/${eventId}/shopify/sync/${resumed.body.instanceId}`)).body.status).toBe("complete"),
+      { timeout: 15_000, interval: 50 },
+    );
+    expect((await call("GET", `/v1/events/other/shopify/sync/${resumed.body.instanceId}`)).status).toBe(404);
   });
 });
 

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { AppError, unwrap } from "../../lib/errors";
+import { AppError, notFound, unwrap } from "../../lib/errors";
 import { shopifyConfig } from "../../lib/shopify/config";
 import { Id } from "../../schemas/common";
 import { ShopifySettings } from "../../schemas/shopify";
@@ -40,6 +40,18 @@ shopify.post("/:eventId/shopify/sync", async (c) => {
   if (!status.enabled) throw new AppError("INVALID_TRANSITION", "Shopify is not enabled for this event", { enabled: false });
   const { instanceId, started } = unwrap(await inventory.reconcileShopify("on-demand"));
   return c.json({ instanceId, started }, 202);
+});
+
+/** A reconcile run: its workflow status and, once done, what it listed and pushed. */
+shopify.get("/:eventId/shopify/sync/:instanceId", async (c) => {
+  const eventId = parse(Id, c.req.param("eventId"), "eventId");
+  authorize(c, ["admin"]);
+  const instanceId = parse(z.string().regex(/^shopify-[0-9A-Za-z._-]{1,120}$/), c.req.param("instanceId"), "instanceId");
+  if (!instanceId.startsWith(`shopify-${eventId}-`)) throw notFound(`reconcile run ${instanceId} of event ${eventId}`);
+  const instance = await c.env.SHOPIFY_RECONCILE.get(instanceId).catch(() => null);
+  if (!instance) throw notFound(`reconcile run ${instanceId}`);
+  const { status, output, error } = await instance.status();
+  return c.json({ instanceId, status, ...(output !== undefined ? { output } : {}), ...(error ? { error } : {}) });
 });
 
 const ConflictsQuery = z.strictObject({

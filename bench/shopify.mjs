@@ -1,0 +1,194 @@
+// `npm run bench`, the Shopify part: runs `npm start` (the Worker and the Shopify emulator, a fresh
+// local state) and measures, against the emulator:
+//   - the first listing of 10,000 items: how long until Shopify acknowledged every item, and the
+//     API calls it took (GraphQL calls plus the bulk operation's upload and result download);
+//   - register sale → Shopify quantity 0: from the moment the register heard 201 to the moment the
+//     emulator applied the change (its inventory_levels/update webhook's X-Shopify-Triggered-At);
+//   - a reconcile with nothing changed: the API points it spends and the calls it makes.
+// Results go into bench/results.json under "shopify" (plus registerToShopifyP95Ms and
+// listingCallsPer1000Items at the top level), merged with what bench/run.mjs wrote.
+import { spawn } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+import { jsonRequest, runScript } from "../scripts/local-http.mjs";
+
+const WORKER_PORT = 8799;
+const EMULATOR_PORT = 8796;
+const ITEMS = Number(process.env.BENCH_SHOPIFY_ITEMS ?? 10_000);
+const SALES = Number(process.env.BENCH_SHOPIFY_SALES ?? 60);
+const SALE_GAP_MS = 150;
+const DEADLINE_MS = 10 * 60_000;
+
+const started = performance.now();
+const log = (...args) => console.log(`[shopify ${((performance.now() - started) / 1000).toFixed(1)}s]`, ...args);
+let stack = null;
+let state = null;
+let adminKey = "";
+
+const api = (method, path, body, key = adminKey) => jsonRequest({ port: WORKER_PORT, method, path, body, key });
+const emulator = (method, path, body) => jsonRequest({ port: EMULATOR_PORT, method, path: `/_emulator/${path}`, body });
+
+async function must(method, path, body, expected, key) {
+  const res = await api(method, path, body, key);
+  if (!expected.includes(res.status)) throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(res.body)?.slice(0, 300)}`);
+  return res.body;
+}
+
+async function stop() {
+  if (stack && stack.exitCode === null) {
+    try {
+      process.kill(-stack.pid, "SIGTERM");
+    } catch {}
+    for (let i = 0; i < 50 && stack.exitCode === null; i++) await sleep(100);
+    try {
+      process.kill(-stack.pid, "SIGKILL");
+    } catch {}
+  }
+  stack = null;
+  if (state) rmSync(state, { recursive: true, force: true });
+  state = null;
+}
+
+async function startStack() {
+  state = mkdtempSync(join(tmpdir(), "consignment-bench-shopify-"));
+  const args = ["scripts/start.mjs", "--port", String(WORKER_PORT), "--persist-to", state, "--shopify-port", String(EMULATOR_PORT)];
+  stack = spawn(process.execPath, args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PATH: `${join(process.cwd(), "node_modules", ".bin")}:${process.env.PATH}`, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" } });
+  let output = "";
+  stack.stdout.on("data", (d) => (output = (output + d).slice(-20_000)));
+  stack.stderr.on("data", (d) => (output = (output + d).slice(-20_000)));
+  const until = Date.now() + 120_000;
+  while (Date.now() < until) {
+    if (stack.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+    try {
+      const [worker, shop] = await Promise.all([api("GET", "/health"), emulator("GET", "health")]);
+      if (worker.status === 200 && shop.status === 200) return;
+    } catch {}
+    await sleep(300);
+  }
+  throw new Error(`npm start did not answer within 2 minutes:\n${output}`);
+}
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+const numericId = (gid) => Number(String(gid).split("/").pop()?.split("?")[0]);
+
+async function seed(eventId) {
+  await must("POST", "/v1/events", { id: eventId, name: "Shopify bench" }, [201]);
+  await must("PUT", `/v1/events/${eventId}/rates`, { base: 6000, volunteerBonus: 1000, superBonus: 1500 }, [200]);
+  for (const [id, tier] of [["c1", "standard"], ["c2", "volunteer"], ["c3", "super"]]) {
+    await must("PUT", `/v1/events/${eventId}/consignors/${id}`, { name: id, tier }, [201]);
+  }
+  const sizes = ["2T", "3T", "4T", "5", "6", "8", "10", "M", "L"];
+  const kinds = ["Rain boots", "Winter coat", "Board book", "Stroller", "Sweater", "Jeans", "Puzzle", "Dress"];
+  for (let i = 0; i < ITEMS; i += 5_000) {
+    const items = [];
+    for (let j = i; j < Math.min(ITEMS, i + 5_000); j++) {
+      items.push({ id: `T${String(j).padStart(6, "0")}`, consignorId: `c${(j % 3) + 1}`, title: `${kinds[j % kinds.length]} #${j}`, category: "clothing", size: sizes[j % sizes.length], price: 150 + ((j * 37) % 6_000) });
+    }
+    await must("PUT", `/v1/events/${eventId}/items`, { items }, [200]);
+  }
+}
+
+async function waitSettled(eventId, timeoutMs) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await must("GET", `/v1/events/${eventId}/shopify`, undefined, [200]);
+    if (s.unlisted === 0 && s.waiting === 0) return s;
+    if (s.stopped) throw new Error(`the sync stopped: ${JSON.stringify(s.lastError)}`);
+    if (Date.now() > until) throw new Error(`not settled after ${timeoutMs} ms: ${JSON.stringify(s)}`);
+    await sleep(100);
+  }
+}
+
+async function main() {
+  const deadline = setTimeout(async () => {
+    console.error("the Shopify benchmark exceeded its deadline; stopping");
+    await stop();
+    process.exit(2);
+  }, DEADLINE_MS);
+  if (!existsSync(".dev.vars")) copyFileSync(".dev.vars.example", ".dev.vars");
+  adminKey = /^ADMIN_API_KEY=(.*)$/m.exec(readFileSync(".dev.vars", "utf8"))?.[1]?.trim() ?? "";
+  log("starting npm start (Worker and Shopify emulator) on a fresh state");
+  await startStack();
+  const eventId = "shopbench";
+  log(`seeding ${ITEMS} items`);
+  await seed(eventId);
+
+  // ---------------------------------------------------------------- first listing
+  await emulator("DELETE", "calls");
+  log("enabling Shopify: the first listing");
+  const t0 = performance.now();
+  await must("PUT", `/v1/events/${eventId}/shopify`, { enabled: true }, [200]);
+  await waitSettled(eventId, 5 * 60_000);
+  const listingMs = performance.now() - t0;
+  const listingCalls = (await emulator("GET", "calls?limit=0")).body;
+  const bulkOps = listingCalls.byRootField.bulkOperationRunMutation?.count ?? 0;
+  // Each bulk operation also takes one upload of its JSONL and one download of its results.
+  const callsTotal = listingCalls.total + 2 * bulkOps;
+  const products = (await emulator("GET", "state?match=shopbench-T000000")).body.products.length;
+  log(`listed ${ITEMS} items in ${(listingMs / 1000).toFixed(1)} s with ${callsTotal} calls (${bulkOps} bulk operation(s)); product T000000 on Shopify: ${products}`);
+
+  // ---------------------------------------------------------------- register sale → Shopify 0
+  await must("POST", `/v1/events/${eventId}/sessions`, { id: "s1", name: "Main sale", startTime: 0, endTime: 1 }, [201]);
+  await must("POST", `/v1/events/${eventId}/sessions/s1/start`, undefined, [200]);
+  const registerKey = (await must("POST", `/v1/events/${eventId}/api-keys`, { role: "register", label: "bench" }, [201])).key;
+  const since = (await emulator("GET", "webhooks?limit=1")).body.deliveries.at(-1)?.seq ?? 0;
+  const sold = [];
+  const picked = new Set();
+  log(`${SALES} register sales, one every ${SALE_GAP_MS} ms`);
+  while (sold.length < SALES) {
+    const n = Math.floor(Math.random() * ITEMS);
+    if (picked.has(n)) continue;
+    picked.add(n);
+    const itemId = `T${String(n).padStart(6, "0")}`;
+    const res = await api("POST", `/v1/events/${eventId}/sessions/s1/transactions`, { id: crypto.randomUUID(), registerId: "r1", shopperCode: "S-1", items: [itemId] }, registerKey);
+    if (res.status !== 201) throw new Error(`checkout answered ${res.status}: ${JSON.stringify(res.body)}`);
+    sold.push({ itemId, answeredAt: Date.now() });
+    await sleep(SALE_GAP_MS);
+  }
+  await waitSettled(eventId, 60_000);
+  for (const sale of sold) sale.inventoryItem = numericId((await must("GET", `/v1/events/${eventId}/items/${sale.itemId}`, undefined, [200])).shopifyInventoryItemId);
+  const deliveries = (await emulator("GET", `webhooks?topic=${encodeURIComponent("inventory_levels/update")}&since=${since}&limit=100000`)).body.deliveries;
+  const zeroAt = new Map();
+  for (const d of deliveries) {
+    const body = JSON.parse(d.body);
+    if (body.available === 0 && !zeroAt.has(body.inventory_item_id)) zeroAt.set(body.inventory_item_id, Date.parse(d.triggeredAt));
+  }
+  const latencies = sold.map((s) => zeroAt.get(s.inventoryItem) - s.answeredAt).filter((ms) => Number.isFinite(ms)).sort((a, b) => a - b);
+  if (latencies.length !== sold.length) throw new Error(`only ${latencies.length} of ${sold.length} sales reached Shopify`);
+  const registerToShopify = { samples: latencies.length, p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95), maxMs: latencies.at(-1) };
+  log(`register sale → Shopify 0: p50 ${registerToShopify.p50Ms} ms, p95 ${registerToShopify.p95Ms} ms, max ${registerToShopify.maxMs} ms`);
+
+  // ---------------------------------------------------------------- a reconcile with nothing changed
+  await emulator("DELETE", "calls");
+  const run = await must("POST", `/v1/events/${eventId}/shopify/sync`, undefined, [202]);
+  for (let i = 0; ; i++) {
+    const s = await must("GET", `/v1/events/${eventId}/shopify/sync/${run.instanceId}`, undefined, [200]);
+    if (s.status === "complete") break;
+    if (s.status === "errored" || i > 600) throw new Error(`the reconcile ended ${s.status}: ${JSON.stringify(s.error ?? s)}`);
+    await sleep(100);
+  }
+  const idle = (await emulator("GET", "calls?limit=0")).body;
+  log(`reconcile with nothing changed: ${idle.total} calls, ${idle.actualCost} points`);
+
+  const shopify = {
+    items: ITEMS,
+    listing: { ms: Math.round(listingMs), calls: callsTotal, bulkOperations: bulkOps, callsPer1000Items: Number(((callsTotal / ITEMS) * 1000).toFixed(2)) },
+    registerToShopify,
+    noChangeReconcile: { calls: idle.total, points: idle.actualCost },
+  };
+  const results = existsSync("bench/results.json") ? JSON.parse(readFileSync("bench/results.json", "utf8")) : {};
+  Object.assign(results, { shopify, registerToShopifyP95Ms: registerToShopify.p95Ms, listingCallsPer1000Items: shopify.listing.callsPer1000Items });
+  writeFileSync("bench/results.json", JSON.stringify(results, null, 2) + "\n");
+  console.log("\nShopify (against the emulator)");
+  console.log(`  first listing of ${ITEMS} items   ${(listingMs / 1000).toFixed(1)} s, ${callsTotal} calls = ${shopify.listing.callsPer1000Items} per 1,000 items (budget ≤ 4)`);
+  console.log(`  register sale → Shopify 0        p50 ${registerToShopify.p50Ms} ms, p95 ${registerToShopify.p95Ms} ms (budget p95 ≤ 2000), ${latencies.length} sales`);
+  console.log(`  reconcile, nothing changed       ${idle.total} calls, ${idle.actualCost} points`);
+  clearTimeout(deadline);
+  await stop();
+  return 0;
+}
+
+runScript(main, stop);
