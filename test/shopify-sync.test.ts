@@ -4,6 +4,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { consumeShopifySync } from "../consumers/shopify-sync";
+import { app } from "../producers/api/app";
 import { call, checkout, createSession, expectError, item, seedEvent } from "./helpers";
 import { control, gql, unique } from "./shopify-emulator-helpers";
 
@@ -74,6 +75,24 @@ describe("an event not enabled for Shopify", () => {
     expect((await productsOf(eventId)).size).toBe(0);
     expect((await calls(eventId)).total).toBe(0);
     expectError(await call("POST", `/v1/events/${eventId}/shopify/sync`), 409, "INVALID_TRANSITION");
+  });
+
+  it("with Shopify not configured, cannot be enabled, and a sync message is dropped untouched", async () => {
+    const eventId = unique("unconf");
+    await seedEvent(eventId, [item("A1", "c1", 500)]);
+    const unconfigured = { ...env, SHOPIFY_ADMIN_ORIGIN: "" } as Env;
+    const put = await app.fetch(
+      new Request(`http://pos.test/v1/events/${eventId}/shopify`, { method: "PUT", headers: { Authorization: "Bearer test-admin-key", "Content-Type": "application/json" }, body: JSON.stringify({ enabled: true }) }),
+      unconfigured,
+    );
+    expect(put.status).toBe(409);
+    expect(((await put.json()) as { error: { code: string } }).error.code).toBe("SHOPIFY_NOT_CONFIGURED");
+    const handled: string[] = [];
+    const message = { id: "m1", timestamp: new Date(), attempts: 1, body: { v: 1, eventId, itemIds: ["A1"] }, ack: () => handled.push("ack"), retry: () => handled.push("retry") };
+    await consumeShopifySync({ queue: "shopify-sync", messages: [message] } as unknown as MessageBatch<unknown>, unconfigured);
+    expect(handled).toEqual(["ack"]);
+    expect((await status(eventId)).enabled).toBe(false);
+    expect((await calls(eventId)).total).toBe(0);
   });
 
   it("refuses a bad settings body and changes nothing", async () => {
