@@ -49,6 +49,7 @@ export default defineConfig(async () => {
             transactions: { maxBatchSize: 50, maxBatchTimeout: 0.05, maxRetries: 5, deadLetterQueue: "transactions-dlq" },
             "transactions-dlq": { maxBatchSize: 50, maxBatchTimeout: 0.05, maxRetries: 3 },
             "shopify-sync": { maxBatchSize: 50, maxBatchTimeout: 0.05, maxRetries: 10 },
+            "shopify-events": { maxBatchSize: 50, maxBatchTimeout: 0.05, maxRetries: 10 },
           },
         },
       }),

@@ -1,3 +1,4 @@
+import { consumeShopifyEvents } from "./consumers/shopify-events";
 import { consumeShopifySync } from "./consumers/shopify-sync";
 import { consumeDeadLetters, consumeTransactions } from "./consumers/transactions";
 import { app } from "./producers/api/app";
@@ -16,6 +17,7 @@ export default {
     if (batch.queue === "transactions") return consumeTransactions(batch, env);
     if (batch.queue === "transactions-dlq") return consumeDeadLetters(batch, env);
     if (batch.queue === "shopify-sync") return consumeShopifySync(batch, env);
+    if (batch.queue === "shopify-events") return consumeShopifyEvents(batch, env);
     console.error(`no consumer for queue ${batch.queue}; retrying its ${batch.messages.length} message(s)`);
     batch.retryAll({ delaySeconds: 60 });
   },

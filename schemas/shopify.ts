@@ -84,3 +84,24 @@ export interface ShopifyStatus {
   stopped: boolean;
   lastError: { message: string; at: number } | null;
 }
+
+const Money = z.number().int().min(0).max(100_000_000);
+const OrderLineNews = z.strictObject({ lineId: z.string().min(1).max(64), sku: z.string().min(1).max(255), price: Money, quantity: z.number().int().min(0).max(10_000) });
+
+/**
+ * A message on `shopify-events`: a verified webhook, reduced to what the sale needs. Orders and
+ * refunds carry their news; other topics only what identifies them (the conflict rules use them).
+ */
+export const ShopifyEventMessage = z.strictObject({
+  v: z.literal(1),
+  topic: z.string().min(1).max(100),
+  webhookId: z.string().min(1).max(200),
+  triggeredAt: z.number().int().nullable(),
+  order: z
+    .strictObject({ orderId: z.string().min(1).max(64), name: z.string().max(200), cancelled: z.boolean(), updatedAt: z.number().int(), lines: z.array(OrderLineNews).max(500) })
+    .optional(),
+  refund: z
+    .strictObject({ orderId: z.string().min(1).max(64), at: z.number().int(), lines: z.array(z.strictObject({ lineId: z.string().min(1).max(64), sku: z.string().min(1).max(255) })).max(500) })
+    .optional(),
+});
+export type ShopifyEventMessage = z.infer<typeof ShopifyEventMessage>;

@@ -7,61 +7,7 @@ import { consumeShopifySync } from "../consumers/shopify-sync";
 import { app } from "../producers/api/app";
 import { call, checkout, createSession, expectError, item, seedEvent } from "./helpers";
 import { control, gql, unique } from "./shopify-emulator-helpers";
-
-interface EmulatedVariant {
-  sku: string | null;
-  price: string;
-  inventoryPolicy: string;
-  tracked: boolean;
-  inventoryQuantity: number;
-  inventoryItemId: string;
-}
-interface EmulatedProduct {
-  id: string;
-  title: string;
-  status: string;
-  metafields: { namespace: string; key: string; value: string }[];
-  variants: EmulatedVariant[];
-}
-
-/** The emulator's products of one event, by SKU. */
-async function productsOf(eventId: string): Promise<Map<string, EmulatedProduct>> {
-  const state = (await control("GET", `state?match=${encodeURIComponent(`${eventId}-`)}`)) as { products: EmulatedProduct[] };
-  return new Map(state.products.filter((p) => p.variants[0]?.sku?.startsWith(`${eventId}-`)).map((p) => [p.variants[0]!.sku!, p]));
-}
-
-async function quantityOf(eventId: string, itemId: string): Promise<number | undefined> {
-  return (await productsOf(eventId)).get(`${eventId}-${itemId}`)?.variants[0]?.inventoryQuantity;
-}
-
-const status = async (eventId: string) => (await call("GET", `/v1/events/${eventId}/shopify`)).body;
-
-/** Waits until Shopify has acknowledged everything of the event. */
-async function settled(eventId: string, timeout = 20_000) {
-  await vi.waitFor(
-    async () => {
-      const s = await status(eventId);
-      expect({ unlisted: s.unlisted, waiting: s.waiting, lastError: s.lastError }).toEqual({ unlisted: 0, waiting: 0, lastError: null });
-    },
-    { timeout, interval: 50 },
-  );
-}
-
-const calls = async (match: string) => (await control("GET", `calls?match=${encodeURIComponent(match)}&limit=0`)) as {
-  total: number;
-  byRootField: Record<string, { count: number }>;
-  byOutcome: Record<string, number>;
-};
-
-async function enabledEvent(prefix: string, count: number) {
-  const eventId = unique(prefix);
-  const items = Array.from({ length: count }, (_, i) => item(`T${String(i + 1).padStart(4, "0")}`, "c1", 1000 + i * 25));
-  const { registerKey } = await seedEvent(eventId, items);
-  const put = await call("PUT", `/v1/events/${eventId}/shopify`, { body: { enabled: true } });
-  expect(put.status, JSON.stringify(put.body)).toBe(200);
-  await settled(eventId);
-  return { eventId, items, registerKey };
-}
+import { calls, enabledEvent, productsOf, quantityOf, settled, status } from "./shopify-helpers";
 
 describe("an event not enabled for Shopify", () => {
   it("lists nothing and calls Shopify for nothing, whatever it sells", async () => {

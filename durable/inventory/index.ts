@@ -1,14 +1,19 @@
 import { DurableObject } from "cloudflare:workers";
-import { attempt, type Result } from "../../lib/errors";
+import { attempt, unwrap, type Result } from "../../lib/errors";
 import { Sql } from "../../lib/sql";
 import type { EventCreate, ItemInput, ItemPatch, SessionCreate } from "../../schemas/api";
 import { systemActor, type Actor, type EventRecord, type InventoryItem, type InventoryStatus, type Replayable, type SessionItemSeed } from "../../schemas/domain";
 import type { HoldChanged, SessionMessage, TransactionCompleted, TransactionMessage, TransactionVoided } from "../../schemas/messages";
 import { applyHolds } from "./holds";
+import { rateFor, type Tier } from "../../lib/money";
+import { OutboxRelay, queueSender } from "../../producers/outbox-relay";
+import { onlineTransactionId } from "../../lib/shopify/webhooks";
+import { AppError } from "../../lib/errors";
+import { onlineSale, ownRefusal, recordOnlineRefusal, recordOnlineSale, voidOnlineSale, type OnlineLine } from "./online";
 import { eventRow, insertEvent, recordedEvent, requireEvent } from "./event";
 import { applyPatch, checkPatch, countByStatus, findItem, itemView, saveItems } from "./items";
 import { batchOf, saleOf, voidOf, type RejectedMessage, type SaleOutcome } from "./sales";
-import { itemRow, MIGRATIONS } from "./schema";
+import { itemRow, MIGRATIONS, runningSession } from "./schema";
 import { shopifyConfig } from "../../lib/shopify/config";
 import { startShopifyReconcile } from "../../producers/shopify-reconcile";
 import type { ShopifyConflict, ShopifyPlan, ShopifyPushed, ShopifyReconcileParams, ShopifyStatus } from "../../schemas/shopify";
@@ -49,6 +54,8 @@ const RECONCILE_EVERY_MS = 5 * 60_000;
 export class Inventory extends DurableObject<Env> {
   private readonly sql: Sql;
   private readonly sessions: SessionContext;
+  /** The transaction messages of online sales, to the same queue as the sessions' sales. */
+  private readonly relay: OutboxRelay;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -59,6 +66,7 @@ export class Inventory extends DurableObject<Env> {
       now: () => Date.now(),
       session: (name) => this.env.SALE_SESSION.getByName(name),
     };
+    this.relay = new OutboxRelay(this.sql, queueSender(env.TRANSACTIONS_QUEUE));
     void ctx.blockConcurrencyWhile(async () => {
       ctx.storage.transactionSync(() => this.sql.migrate(MIGRATIONS));
     });
@@ -254,6 +262,93 @@ export class Inventory extends DurableObject<Env> {
     return attempt(() => recordFailure(this.sql, message, stop, Date.now()));
   }
 
+  // ---------------------------------------------------------------- online sales (online.ts)
+
+  /**
+   * An order's news: each line still selling becomes an online sale (or a refusal, listed as a
+   * conflict, when a register got there first); a line refunded or removed, or a cancelled order,
+   * voids the sale of that line. Every line is idempotent: its transaction id comes from the order
+   * and line ids.
+   */
+  async onlineOrder(order: { orderId: string; name: string; cancelled: boolean; lines: { lineId: string; itemId: string; price: number; quantity: number }[] }): Promise<
+    Result<{ sold: string[]; refused: string[]; voided: string[] }>
+  > {
+    return attempt(async () => {
+      const event = requireEvent(this.sql);
+      const actor = systemActor("system:shopify-orders");
+      const outcome = { sold: [] as string[], refused: [] as string[], voided: [] as string[] };
+      let table: { rates: Parameters<typeof rateFor>[0] | null; tiers: Record<string, Tier> } | null = null;
+      for (const news of order.lines) {
+        const txId = await onlineTransactionId(order.orderId, news.lineId);
+        if (order.cancelled || news.quantity === 0) {
+          if (await this.voidOnline(txId, order.cancelled ? "order cancelled on Shopify" : "refunded on Shopify")) outcome.voided.push(news.itemId);
+          continue;
+        }
+        if (onlineSale(this.sql, txId)) continue;
+        const line: OnlineLine = { txId, orderId: order.orderId, orderName: order.name, lineId: news.lineId, itemId: news.itemId, price: news.price };
+        if (!itemRow(this.sql, news.itemId) || news.price <= 0) continue;
+        table ??= unwrap(await this.env.COMMISSION_LEDGER.getByName(event.id).rateTable());
+        const rates = table.rates;
+        if (!rates) throw new AppError("INVALID_TRANSITION", "the event's rates are not set; online sales wait for them", { reason: "RATES_NOT_SET" });
+        // The running session decides while it runs; otherwise this object does.
+        const running = runningSession(this.sql);
+        let refusal: { reason: string; transactionId: string | null } | null = null;
+        let decided = false;
+        if (running) {
+          const verdict = unwrap(await this.env.SALE_SESSION.getByName(`${event.id}:${running.id}`).sellOnline(news.itemId, txId));
+          if (verdict.outcome === "not_active") throw new AppError("INVALID_TRANSITION", `session ${running.id} is not active yet; the order waits`);
+          if (verdict.outcome === "conflict") refusal = { reason: verdict.reason, transactionId: verdict.transactionId };
+          decided = verdict.outcome !== "absent";
+        }
+        // After the await: the same line may have been taken meanwhile (a redelivery).
+        if (onlineSale(this.sql, txId)) continue;
+        const row = itemRow(this.sql, news.itemId)!;
+        if (!decided) refusal = ownRefusal(this.sql, row);
+        const rate = rateFor(rates, table.tiers[row.consignor_id] ?? "standard");
+        const now = Date.now();
+        this.ctx.storage.transactionSync(() => {
+          if (refusal) recordOnlineRefusal(this.sql, line, refusal, actor, now);
+          else recordOnlineSale(this.sql, (m) => this.relay.enqueue(m, now), event.id, line, row, rate, actor, now);
+        });
+        (refusal ? outcome.refused : outcome.sold).push(news.itemId);
+      }
+      await this.flushOnline();
+      return outcome;
+    });
+  }
+
+  /** A refund's lines: each one's online sale is voided. */
+  async onlineRefund(orderId: string, lineIds: string[]): Promise<Result<{ voided: number }>> {
+    return attempt(async () => {
+      requireEvent(this.sql);
+      let voided = 0;
+      for (const lineId of lineIds) if (await this.voidOnline(await onlineTransactionId(orderId, lineId), "refunded on Shopify")) voided++;
+      await this.flushOnline();
+      return { voided };
+    });
+  }
+
+  /** Voids one online sale here, then tells the running session its item is on the floor again. */
+  private async voidOnline(txId: string, reason: string): Promise<boolean> {
+    const now = Date.now();
+    const itemId = this.ctx.storage.transactionSync(() =>
+      voidOnlineSale(this.sql, (m) => this.relay.enqueue(m, now), txId, reason, systemActor("system:shopify-orders"), now),
+    );
+    if (!itemId) return false;
+    const running = runningSession(this.sql);
+    if (running) unwrap(await this.env.SALE_SESSION.getByName(`${requireEvent(this.sql).id}:${running.id}`).releaseOnline(itemId, txId));
+    return true;
+  }
+
+  private async flushOnline() {
+    try {
+      await this.relay.flush();
+    } catch (error) {
+      console.warn("online sale messages not sent; the alarm sends them again", error);
+    }
+    await this.relayShopify();
+  }
+
   // ---------------------------------------------------------------- Shopify outbox relay and alarm
 
   private async relayingAfter<T>(fn: () => T): Promise<T> {
@@ -295,17 +390,18 @@ export class Inventory extends DurableObject<Env> {
   /** The alarm runs while the outbox waits (resend) or a session runs (periodic reconcile). */
   private async planAlarm(): Promise<void> {
     const state = shopifyRow(this.sql);
-    if (!state.enabled) return;
+    if (!state.enabled && this.relay.pending() === 0) return;
     const sessionRunning = this.sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM sessions WHERE status IN ('starting', 'active')")!.n > 0;
     const now = Date.now();
-    const at = outboxWaiting(this.sql) ? now + RESEND_AFTER_MS : sessionRunning ? now + RECONCILE_EVERY_MS : null;
+    const at = this.relay.pending() > 0 ? now + 5_000 : outboxWaiting(this.sql) ? now + RESEND_AFTER_MS : sessionRunning ? now + RECONCILE_EVERY_MS : null;
     if (at === null) return;
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 
   override async alarm(): Promise<void> {
-    if (!shopifyConfig(this.env) || !eventRow(this.sql) || !shopifyRow(this.sql).enabled) return;
+    if (this.relay.pending() > 0) await this.relay.flush().catch((error: unknown) => console.warn("online sale messages not sent; trying again", error));
+    if (!shopifyConfig(this.env) || !eventRow(this.sql) || !shopifyRow(this.sql).enabled) return this.planAlarm();
     const state = shopifyRow(this.sql);
     const sessionRunning = this.sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM sessions WHERE status IN ('starting', 'active')")!.n > 0;
     if (sessionRunning && (state.reconcile_started_at ?? 0) < Date.now() - RECONCILE_EVERY_MS + 1_000) {

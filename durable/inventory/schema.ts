@@ -104,6 +104,16 @@ export const MIGRATIONS: string[][] = [
            ON CONFLICT (item_id) DO UPDATE SET seq = excluded.seq, sent_at = NULL;
        END`,
   ],
+  // Online sales (Shopify orders): each order line the sale took or refused, and the outbox of the
+  // transaction messages this object sends for them (the same queue as the sessions' sales).
+  [
+    `CREATE TABLE online_sales (
+      tx_id TEXT PRIMARY KEY, order_id TEXT NOT NULL, order_name TEXT NOT NULL, line_id TEXT NOT NULL, item_id TEXT NOT NULL,
+      price INTEGER NOT NULL, status TEXT NOT NULL, reason TEXT, message TEXT, created_at INTEGER NOT NULL, voided_at INTEGER
+    ) WITHOUT ROWID`,
+    `CREATE INDEX online_sales_by_order ON online_sales (order_id, line_id)`,
+    `CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL, created_at INTEGER NOT NULL)`,
+  ],
 ];
 
 export type ItemRow = {

@@ -9,7 +9,8 @@ import { keepPrunedIds } from "./transaction-ids";
 export function listSold(sql: Sql, afterId: string, limit: number): { itemId: string; transactionId: string; soldAt: number }[] {
   return sql
     .all<{ id: string; tx_id: string; sold_at: number | null }>(
-      "SELECT id, tx_id, sold_at FROM items WHERE status = 'sold' AND id > ? ORDER BY id LIMIT ?",
+      // Items sold online are the Inventory's own sales, not this session's.
+      "SELECT id, tx_id, sold_at FROM items WHERE status = 'sold' AND id > ? AND sold_by IS NOT 'shopify' ORDER BY id LIMIT ?",
       afterId,
       Math.min(limit, 10_000),
     )

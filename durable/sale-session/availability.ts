@@ -1,9 +1,10 @@
 import { AppError } from "../../lib/errors";
 import type { Sql } from "../../lib/sql";
+import { ONLINE_SELLER } from "./online";
 import type { ItemRow } from "./schema";
 
 /** Why an item of a cart cannot be had. */
-type Unavailable = "unknown" | "held" | "sold";
+type Unavailable = "unknown" | "held" | "sold" | "sold_online";
 
 /**
  * Reads the cart's items and checks each can be taken: available, or pending under `holdId` made
@@ -14,12 +15,12 @@ export function claim(sql: Sql, ids: readonly string[], holdId: string | null, k
   const rows: ItemRow[] = [];
   const unavailable: Record<string, Unavailable> = {};
   for (const id of ids) {
-    const item = sql.one<ItemRow>(
-      "SELECT id, consignor_id, title, price, commission_rate, status, hold_id, hold_register, hold_key, hold_expires_at FROM items WHERE id = ?",
+    const item = sql.one<ItemRow & { sold_by: string | null }>(
+      "SELECT id, consignor_id, title, price, commission_rate, status, hold_id, hold_register, hold_key, hold_expires_at, sold_by FROM items WHERE id = ?",
       id,
     );
     if (!item) unavailable[id] = "unknown";
-    else if (item.status === "sold") unavailable[id] = "sold";
+    else if (item.status === "sold") unavailable[id] = item.sold_by === ONLINE_SELLER ? "sold_online" : "sold";
     else if (item.status === "pending") {
       const ownHold = holdId !== null && item.hold_id === holdId && item.hold_key === keyId;
       const expired = (item.hold_expires_at ?? 0) <= now;

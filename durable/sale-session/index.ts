@@ -8,6 +8,7 @@ import type { Actor, HoldView, Replayable, SaleSessionSummary, TransactionView }
 import type { ArchivePage, SessionKind } from "../../schemas/archive";
 import { archivePage, checkPrune, dropArchived, listSold, listTransactions } from "./archive-export";
 import { sell } from "./checkout";
+import { releaseOnline, sellOnline, type OnlineVerdict } from "./online";
 import { endHold, expiredHolds, expireHolds, findHold, nextExpiry, placeHold, replayedHold, requireHoldOwner, storedHold } from "./holds";
 import {
   createSession,
@@ -332,6 +333,21 @@ export class SaleSession extends DurableObject<Env> {
       }
       return { pruned: held };
     });
+  }
+
+  // ---------------------------------------------------------------- the online channel (online.ts)
+
+  /** An online order asks for an item: this running session decides (sold online, or a conflict). */
+  async sellOnline(itemId: string, txId: string): Promise<Result<OnlineVerdict | { outcome: "not_active" }>> {
+    return attempt(() => {
+      if (this.session().status !== "active") return { outcome: "not_active" as const };
+      return this.ctx.storage.transactionSync(() => sellOnline(this.sql, itemId, txId, Date.now()));
+    });
+  }
+
+  /** A refunded online sale puts its item back on the floor. */
+  async releaseOnline(itemId: string, txId: string): Promise<Result<{ released: boolean }>> {
+    return attempt(() => ({ released: this.ctx.storage.transactionSync(() => releaseOnline(this.sql, itemId, txId)) }));
   }
 
   // ---------------------------------------------------------------- outbox and alarm

@@ -10,11 +10,14 @@ import { reports } from "./reports";
 import { items } from "./items";
 import { sessions } from "./sessions";
 import { shopify } from "./shopify";
+import { receiveWebhook } from "./shopify-webhooks";
 
 export const app = new Hono<AppEnv>();
 
 app.get("/health", (c) => c.json({ ok: true }));
 
+// Shopify's deliveries carry an HMAC, not a bearer key: answered here, before the key check.
+app.post("/v1/shopify/webhooks", bodyLimits, receiveWebhook);
 app.use("/v1/*", authenticate);
 app.use("/v1/*", bodyLimits);
 app.route("/v1/events", events);

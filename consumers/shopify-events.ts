@@ -1,0 +1,73 @@
+import { unwrap } from "../lib/errors";
+import { ShopifyEventMessage } from "../schemas/shopify";
+import { retryDelaySeconds } from "./transactions";
+
+/** Event ids known to this isolate, refreshed when a SKU names none of them. */
+let knownEvents: { ids: string[]; at: number } | null = null;
+const EVENTS_TTL_MS = 60_000;
+
+async function eventIds(env: Env, fresh: boolean): Promise<string[]> {
+  if (!fresh && knownEvents && Date.now() - knownEvents.at < EVENTS_TTL_MS) return knownEvents.ids;
+  const { results } = await env.DB.prepare("SELECT id FROM events").all<{ id: string }>();
+  knownEvents = { ids: results.map((r) => r.id).sort((a, b) => b.length - a.length), at: Date.now() };
+  return knownEvents.ids;
+}
+
+/**
+ * A SKU is `{eventId}-{itemId}`; both may contain '-', so the event is the longest known event id
+ * the SKU starts with (followed by '-'). Null for a SKU of no event (another product of the shop).
+ */
+async function splitSku(env: Env, sku: string): Promise<{ eventId: string; itemId: string } | null> {
+  for (const fresh of [false, true]) {
+    const id = (await eventIds(env, fresh)).find((e) => sku.startsWith(`${e}-`) && sku.length > e.length + 1);
+    if (id) return { eventId: id, itemId: sku.slice(id.length + 1) };
+  }
+  return null;
+}
+
+/**
+ * Consumer of `shopify-events`: verified webhooks, reduced to their news. An order's lines go to
+ * the Inventory of each event they name (sales, refusals, voids — all idempotent by the line's
+ * transaction id, so duplicates and reordering change nothing); a refund's lines void their
+ * sales. Other topics are acknowledged (the conflict rules that use them come next). A failure is
+ * retried with backoff.
+ */
+export async function consumeShopifyEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  for (const message of batch.messages) {
+    const parsed = ShopifyEventMessage.safeParse(message.body);
+    if (!parsed.success) {
+      console.error(`shopify-events: malformed message ${message.id} dropped`, parsed.error.message);
+      message.ack();
+      continue;
+    }
+    try {
+      await handle(parsed.data, env);
+      message.ack();
+    } catch (error) {
+      console.warn(`shopify-events: ${parsed.data.topic} ${parsed.data.webhookId} failed; retrying`, error instanceof Error ? error.message : error);
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    }
+  }
+}
+
+async function handle(message: ShopifyEventMessage, env: Env) {
+  if (message.order) {
+    const byEvent = new Map<string, { lineId: string; itemId: string; price: number; quantity: number }[]>();
+    for (const line of message.order.lines) {
+      const where = await splitSku(env, line.sku);
+      if (!where) continue;
+      byEvent.set(where.eventId, [...(byEvent.get(where.eventId) ?? []), { lineId: line.lineId, itemId: where.itemId, price: line.price, quantity: line.quantity }]);
+    }
+    for (const [eventId, lines] of byEvent) {
+      unwrap(await env.INVENTORY.getByName(eventId).onlineOrder({ orderId: message.order.orderId, name: message.order.name, cancelled: message.order.cancelled, lines }));
+    }
+  }
+  if (message.refund) {
+    const byEvent = new Map<string, string[]>();
+    for (const line of message.refund.lines) {
+      const where = await splitSku(env, line.sku);
+      if (where) byEvent.set(where.eventId, [...(byEvent.get(where.eventId) ?? []), line.lineId]);
+    }
+    for (const [eventId, lineIds] of byEvent) unwrap(await env.INVENTORY.getByName(eventId).onlineRefund(message.refund.orderId, lineIds));
+  }
+}

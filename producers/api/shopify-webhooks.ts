@@ -1,0 +1,63 @@
+import type { Context } from "hono";
+import { AppError } from "../../lib/errors";
+import { shopifyConfig } from "../../lib/shopify/config";
+import { orderNews, refundNews, verifyWebhook } from "../../lib/shopify/webhooks";
+import type { ShopifyEventMessage } from "../../schemas/shopify";
+import type { AppEnv } from "./context";
+
+/** Topics whose news the sale reads; any other verified delivery is acknowledged and dropped. */
+const ORDER_TOPICS = new Set(["orders/create", "orders/paid", "orders/updated", "orders/cancelled"]);
+const OTHER_TOPICS = new Set(["refunds/create", "products/update", "products/delete", "inventory_levels/update", "app/uninstalled"]);
+
+/**
+ * `POST /v1/shopify/webhooks`: Shopify's deliveries. No bearer key: the HMAC of the raw body with
+ * the app's secret is checked before anything is parsed (401 otherwise, nothing changed). A
+ * delivery seen before — the same X-Shopify-Webhook-Id, or the same topic and X-Shopify-Event-Id —
+ * is answered 200 and dropped; a new one is reduced to what the sale needs and put on queue
+ * `shopify-events`. Nothing else happens here, so Shopify hears back well within its 5 s.
+ */
+export async function receiveWebhook(c: Context<AppEnv>) {
+  const config = shopifyConfig(c.env);
+  if (!config?.webhookSecret) throw new AppError("UNAUTHENTICATED", "Shopify webhooks are not configured here (SHOPIFY_WEBHOOK_SECRET)");
+  const raw = await c.req.arrayBuffer();
+  if (!(await verifyWebhook(config.webhookSecret, raw, c.req.header("X-Shopify-Hmac-Sha256")))) {
+    throw new AppError("UNAUTHENTICATED", "the X-Shopify-Hmac-Sha256 signature does not match the body");
+  }
+  const topic = c.req.header("X-Shopify-Topic") ?? "";
+  const webhookId = c.req.header("X-Shopify-Webhook-Id") ?? "";
+  if (!topic || !webhookId) throw new AppError("VALIDATION_FAILED", "X-Shopify-Topic and X-Shopify-Webhook-Id are required");
+  if (!ORDER_TOPICS.has(topic) && !OTHER_TOPICS.has(topic)) return c.json({ accepted: false, reason: `topic ${topic} is not used` });
+  let body: unknown;
+  try {
+    body = JSON.parse(new TextDecoder().decode(raw));
+  } catch {
+    throw new AppError("VALIDATION_FAILED", "the webhook body is not JSON");
+  }
+  const triggered = Date.parse(c.req.header("X-Shopify-Triggered-At") ?? "");
+  const message: ShopifyEventMessage = { v: 1, topic, webhookId, triggeredAt: Number.isFinite(triggered) ? triggered : null };
+  if (ORDER_TOPICS.has(topic)) {
+    const order = orderNews(body);
+    if (!order) throw new AppError("VALIDATION_FAILED", `a ${topic} body must be an order`);
+    message.order = order;
+  } else if (topic === "refunds/create") {
+    const refund = refundNews(body);
+    if (!refund) throw new AppError("VALIDATION_FAILED", "a refunds/create body must be a refund");
+    message.refund = refund;
+  }
+
+  const eventKey = `${topic}:${c.req.header("X-Shopify-Event-Id") ?? webhookId}`;
+  const fresh = await c.env.DB.prepare(
+    "INSERT OR IGNORE INTO shopify_webhooks (webhook_id, event_key, topic, shop, triggered_at, received_at) VALUES (?, ?, ?, ?, ?, ?)",
+  )
+    .bind(webhookId, eventKey, topic, c.req.header("X-Shopify-Shop-Domain") ?? null, message.triggeredAt, Date.now())
+    .run();
+  if (fresh.meta.changes === 0) return c.json({ accepted: true, duplicate: true });
+  try {
+    await c.env.SHOPIFY_EVENTS_QUEUE.send(message, { contentType: "json" });
+  } catch (error) {
+    // Not taken after all: forget it, so Shopify's retry of this delivery is not seen as a duplicate.
+    await c.env.DB.prepare("DELETE FROM shopify_webhooks WHERE webhook_id = ?").bind(webhookId).run();
+    throw error;
+  }
+  return c.json({ accepted: true, duplicate: false });
+}

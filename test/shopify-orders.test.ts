@@ -1,0 +1,169 @@
+// The online channel, inbound: webhooks verified and deduplicated, an online order as a sale of the
+// event (refused at registers, paid to the consignor), a refund reversing it, and the double sale
+// (register and online at once) paid once with the online order listed for refund. Orders are made
+// on the emulator with its real mutations; the deliveries it records are handed to the Worker.
+import { exports } from "cloudflare:workers";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { verifyWebhook } from "../lib/shopify/webhooks";
+import { call, checkout, createSession, expectError } from "./helpers";
+import { control, EMULATOR, gql, hmac, SECRET, subscribe, unique } from "./shopify-emulator-helpers";
+import { enabledEvent, productsOf, status } from "./shopify-helpers";
+
+interface Delivery {
+  seq: number;
+  webhookId: string;
+  topic: string;
+  uri: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const ORDER_CREATE = `mutation($order: OrderCreateOrderInput!, $options: OrderCreateOptionsInput) {
+  orderCreate(order: $order, options: $options) { order { id name lineItems(first: 5) { nodes { id sku } } } userErrors { code field message } }
+}`;
+const REFUND_CREATE = `mutation($input: RefundInput!, $key: String!) {
+  refundCreate(input: $input) @idempotent(key: $key) { refund { id } userErrors { field message } }
+}`;
+
+const sink = unique("orders-sink");
+const subscriptions: string[] = [];
+beforeAll(async () => {
+  for (const topic of ["ORDERS_CREATE", "REFUNDS_CREATE"]) subscriptions.push(await subscribe(topic, `${EMULATOR}/_emulator/sink/${sink}`));
+});
+afterAll(async () => {
+  for (const id of subscriptions) await gql(`mutation($id: ID!) { webhookSubscriptionDelete(id: $id) { userErrors { message } } }`, { id });
+});
+
+/** The deliveries of `topic` whose body mentions `match`, as the emulator recorded them. */
+async function deliveries(topic: string, match: string): Promise<Delivery[]> {
+  const found = await control("GET", `webhooks?topic=${encodeURIComponent(topic)}&match=${encodeURIComponent(match)}`);
+  return (found.deliveries as Delivery[]).filter((d) => d.uri.includes(sink));
+}
+
+/** Hands a recorded delivery to the Worker exactly as Shopify would post it. */
+async function post(delivery: Pick<Delivery, "headers" | "body">, override: Record<string, string> = {}) {
+  const response = await exports.default.fetch(
+    new Request("http://pos.test/v1/shopify/webhooks", { method: "POST", headers: { ...delivery.headers, ...override }, body: delivery.body }),
+  );
+  return { status: response.status, body: (await response.json()) as any };
+}
+
+async function deliver(topic: string, match: string) {
+  let found: Delivery[] = [];
+  await vi.waitFor(async () => {
+    found = await deliveries(topic, match);
+    expect(found.length).toBeGreaterThan(0);
+  });
+  for (const d of found) expect((await post(d)).status).toBe(200);
+  return found;
+}
+
+async function orderOnline(eventId: string, itemId: string, price: string, behaviour = "DECREMENT_OBEYING_POLICY") {
+  const variantId = (await productsOf(eventId)).get(`${eventId}-${itemId}`)!.variants[0]!;
+  const state = await control("GET", `state?match=${encodeURIComponent(`${eventId}-${itemId}`)}`);
+  const variant = state.products[0].variants[0].id as string;
+  expect(variantId.sku).toBe(`${eventId}-${itemId}`);
+  const r = await gql(ORDER_CREATE, {
+    order: { lineItems: [{ variantId: variant, quantity: 1, priceSet: { shopMoney: { amount: price, currencyCode: "USD" } } }], financialStatus: "PAID" },
+    options: { inventoryBehaviour: behaviour },
+  });
+  expect(r.body.data.orderCreate.userErrors).toEqual([]);
+  return r.body.data.orderCreate.order as { id: string; name: string; lineItems: { nodes: { id: string; sku: string }[] } };
+}
+
+const statement = async (eventId: string, consignorId = "c1") => (await call("GET", `/v1/events/${eventId}/consignors/${consignorId}/statement`)).body;
+
+describe("webhook intake", () => {
+  it("verifies Shopify's signature before anything else: Shopify's library vector passes, a wrong one is 401 and changes nothing", async () => {
+    // Source: Shopify/shopify-app-js tests (secret test_secret_key, body {"foo": "bar"}); the test run's secret is that one.
+    const body = '{"foo": "bar"}';
+    expect(SECRET).toBe("test_secret_key");
+    expect(await verifyWebhook(SECRET, new TextEncoder().encode(body).buffer as ArrayBuffer, "B23tXN681gZ0qIWNRrgtzBE9XSDo5yaUu6wfmhu3a7g=")).toBe(true);
+    const id = unique("wh");
+    const headers = { "Content-Type": "application/json", "X-Shopify-Topic": "products/update", "X-Shopify-Webhook-Id": id, "X-Shopify-Event-Id": id };
+    expect((await post({ headers: { ...headers, "X-Shopify-Hmac-Sha256": "B23tXN681gZ0qIWNRrgtzBE9XSDo5yaUu6wfmhu3a7g=" }, body })).body).toEqual({ accepted: true, duplicate: false });
+    const forged = await post({ headers: { ...headers, "X-Shopify-Webhook-Id": `${id}-2`, "X-Shopify-Hmac-Sha256": await hmac("another secret", body) }, body });
+    expect(forged.status).toBe(401);
+    expect(forged.body.error.code).toBe("UNAUTHENTICATED");
+    const unsigned = await post({ headers: { ...headers, "X-Shopify-Webhook-Id": `${id}-3` }, body });
+    expect(unsigned.status).toBe(401);
+    // The body changed after signing: refused.
+    expect((await post({ headers: { ...headers, "X-Shopify-Webhook-Id": `${id}-4`, "X-Shopify-Hmac-Sha256": "B23tXN681gZ0qIWNRrgtzBE9XSDo5yaUu6wfmhu3a7g=" }, body: '{"foo": "baz"}' })).status).toBe(401);
+    // No bearer key is needed, and one does not help a bad signature.
+    expect((await post({ headers: { ...headers, "X-Shopify-Webhook-Id": `${id}-5`, Authorization: "Bearer test-admin-key" }, body })).status).toBe(401);
+  });
+
+  it("takes each delivery once: the same webhook id, or the same event under another id, is a duplicate", async () => {
+    const body = JSON.stringify({ id: 1, title: "x" });
+    const id = unique("dup");
+    const headers = { "X-Shopify-Topic": "products/update", "X-Shopify-Webhook-Id": id, "X-Shopify-Event-Id": `ev-${id}`, "X-Shopify-Hmac-Sha256": await hmac(SECRET, body) };
+    expect((await post({ headers, body })).body.duplicate).toBe(false);
+    expect((await post({ headers, body })).body.duplicate).toBe(true);
+    expect((await post({ headers: { ...headers, "X-Shopify-Webhook-Id": `${id}-again` }, body })).body.duplicate).toBe(true);
+  });
+});
+
+describe("an online sale is a sale", () => {
+  it("is refused at the registers, paid to the consignor as an online sale, and reversed by a refund", async () => {
+    const { eventId, registerKey } = await enabledEvent("online", 3);
+    await createSession(eventId, "s1");
+    const order = await orderOnline(eventId, "T0001", "12.34");
+    const [created] = await deliver("orders/create", `${eventId}-T0001`);
+    // A redelivery of the same order changes nothing.
+    expect((await post(created!, { "X-Shopify-Webhook-Id": `${created!.webhookId}-retry`, "X-Shopify-Event-Id": `${created!.webhookId}-retry` })).status).toBe(200);
+
+    await vi.waitFor(async () => expect((await call("GET", `/v1/events/${eventId}/items/T0001`)).body.soldSessionId).toBe("online"));
+    const refused = await checkout(eventId, "s1", registerKey, ["T0001"]);
+    expectError(refused, 409, "ITEM_UNAVAILABLE");
+    expect(refused.body.error.details.reasons).toEqual({ T0001: "sold_online" });
+    await vi.waitFor(async () => {
+      const s = await statement(eventId);
+      expect(s.items).toEqual([expect.objectContaining({ itemId: "T0001", sessionId: "online", price: 1234, rate: 6000, commission: 740, voided: false })]);
+      expect(s.totals.balance).toBe(740); // 60 % of $12.34, c1 is standard
+    });
+
+    const line = order.lineItems.nodes[0]!;
+    const locations = await gql(`{ locations(first: 1) { nodes { id } } }`);
+    const refund = await gql(REFUND_CREATE, {
+      key: unique("refund"),
+      input: { orderId: order.id, refundLineItems: [{ lineItemId: line.id, quantity: 1, restockType: "CANCEL", locationId: locations.body.data.locations.nodes[0].id }], transactions: [{ orderId: order.id, amount: "12.34", kind: "REFUND", gateway: "manual" }] },
+    });
+    expect(refund.body.data.refundCreate.userErrors).toEqual([]);
+    await deliver("refunds/create", `${eventId}-T0001`);
+    await vi.waitFor(async () => expect((await statement(eventId)).totals.balance).toBe(0));
+    // Back on the floor: the register can sell it now.
+    await vi.waitFor(async () => expect((await checkout(eventId, "s1", registerKey, ["T0001"])).status).toBe(201));
+  });
+
+  it("an item sold online before a session starts is not loaded into it", async () => {
+    const { eventId, registerKey } = await enabledEvent("presale", 2);
+    await orderOnline(eventId, "T0002", "8.00");
+    await deliver("orders/create", `${eventId}-T0002`);
+    await vi.waitFor(async () => expect((await call("GET", `/v1/events/${eventId}/items/T0002`)).body.status).toBe("sold"));
+    await createSession(eventId, "s1");
+    const refused = await checkout(eventId, "s1", registerKey, ["T0002"]);
+    expectError(refused, 409, "ITEM_UNAVAILABLE");
+    expect((await checkout(eventId, "s1", registerKey, ["T0001"])).status).toBe(201);
+  });
+});
+
+describe("conflict rule 1: sold at a register and online at the same moment", () => {
+  it("the register sale stands, the consignor is paid once, and the online order is listed for refund", async () => {
+    const { eventId, registerKey } = await enabledEvent("double", 2);
+    await createSession(eventId, "s1");
+    const sale = await checkout(eventId, "s1", registerKey, ["T0001"]);
+    expect(sale.status).toBe(201);
+    // The shopper online was quicker than the zero: Shopify still sold it.
+    const order = await orderOnline(eventId, "T0001", "10.00", "BYPASS");
+    await deliver("orders/create", `${eventId}-T0001`);
+    await vi.waitFor(async () => expect((await status(eventId)).syncMetadata.conflictCount).toBe(1));
+    const conflicts = (await call("GET", `/v1/events/${eventId}/shopify/conflicts`)).body.conflicts;
+    expect(conflicts[0]).toMatchObject({ itemId: "T0001", kind: "double_sale", ours: { status: "sold", transactionId: sale.body.id }, theirs: { orderId: expect.any(String), orderName: order.name } });
+    expect(conflicts[0].action).toContain(order.name);
+    await vi.waitFor(async () => expect((await statement(eventId)).totals.balance).toBe(600)); // 60 % of the register's $10.00, once
+    expect((await statement(eventId)).items).toHaveLength(1);
+    const item = (await call("GET", `/v1/events/${eventId}/items/T0001`)).body;
+    await vi.waitFor(async () => expect((await call("GET", `/v1/events/${eventId}/items/T0001`)).body.soldTransactionId).toBe(sale.body.id));
+    expect(item.status).toBe("sold");
+  });
+});
