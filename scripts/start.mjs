@@ -40,7 +40,8 @@ if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 /** Starts the emulator on `port`; resolves with its child and origin once it listens, or with its exit output. */
 function startEmulator(port, vars) {
   // --stop-with-stdin: if this script is killed alone, the closed pipe stops the emulator too.
-  const emulatorArgs = ["shopify-emulator/main.ts", "--port", String(port), "--subscribe", `http://127.0.0.1:${workerPort}/v1/shopify/webhooks`, "--stop-with-stdin"];
+  // The Worker subscribes its own webhook endpoint when an event is enabled (PUBLIC_ORIGIN below).
+  const emulatorArgs = ["shopify-emulator/main.ts", "--port", String(port), "--stop-with-stdin"];
   const emulatorEnv = { ...process.env, SHOPIFY_ADMIN_TOKEN: vars.SHOPIFY_ADMIN_TOKEN ?? "", SHOPIFY_WEBHOOK_SECRET: vars.SHOPIFY_WEBHOOK_SECRET ?? "" };
   for (const name of ["SHOPIFY_ADMIN_TOKEN", "SHOPIFY_WEBHOOK_SECRET"]) if (!vars[name]) delete emulatorEnv[name];
   const child = spawn(process.execPath, emulatorArgs, { stdio: ["pipe", "pipe", "pipe"], env: emulatorEnv });
@@ -86,6 +87,7 @@ if (shopifyPort !== "none") {
   const token = vars.SHOPIFY_ADMIN_TOKEN || "shpat_dev_emulator_token";
   const secret = vars.SHOPIFY_WEBHOOK_SECRET || "dev_emulator_webhook_secret";
   wranglerArgs.push("--var", `SHOPIFY_ADMIN_TOKEN:${token}`, "--var", `SHOPIFY_WEBHOOK_SECRET:${secret}`);
+  wranglerArgs.push("--var", `PUBLIC_ORIGIN:http://127.0.0.1:${workerPort}`);
 }
 
 const dev = spawn("wrangler", wranglerArgs, { stdio: "inherit", env });

@@ -4,6 +4,10 @@
 // on the emulator with its real mutations; the deliveries it records are handed to the Worker.
 import { exports } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { env } from "cloudflare:test";
+import { ShopifyClient } from "../lib/shopify/client";
+import { shopifyConfig } from "../lib/shopify/config";
+import { ensureWebhookSubscriptions, WEBHOOK_TOPICS } from "../lib/shopify/subscriptions";
 import { verifyWebhook } from "../lib/shopify/webhooks";
 import { call, checkout, createSession, expectError } from "./helpers";
 import { control, EMULATOR, gql, hmac, SECRET, subscribe, unique } from "./shopify-emulator-helpers";
@@ -103,6 +107,19 @@ describe("webhook intake", () => {
   });
 });
 
+describe("webhook subscriptions", () => {
+  it("the app subscribes its endpoint to every topic it reads, once however often it runs", async () => {
+    const uri = `${EMULATOR}/_emulator/sink/${unique("app")}`;
+    const client = new ShopifyClient(shopifyConfig(env)!);
+    expect((await ensureWebhookSubscriptions(client, uri)).sort()).toEqual([...WEBHOOK_TOPICS].sort());
+    expect(await ensureWebhookSubscriptions(client, uri)).toEqual([]);
+    const listed = await gql(`query($uri: String!) { webhookSubscriptions(first: 50, uri: $uri) { nodes { id topic } } }`, { uri });
+    const nodes = listed.body.data.webhookSubscriptions.nodes as { id: string; topic: string }[];
+    expect(nodes.map((n) => n.topic).sort()).toEqual([...WEBHOOK_TOPICS].sort());
+    for (const { id } of nodes) await gql(`mutation($id: ID!) { webhookSubscriptionDelete(id: $id) { userErrors { message } } }`, { id });
+  });
+});
+
 describe("an online sale is a sale", () => {
   it("is refused at the registers, paid to the consignor as an online sale, and reversed by a refund", async () => {
     const { eventId, registerKey } = await enabledEvent("online", 3);
@@ -165,5 +182,32 @@ describe("conflict rule 1: sold at a register and online at the same moment", ()
     const item = (await call("GET", `/v1/events/${eventId}/items/T0001`)).body;
     await vi.waitFor(async () => expect((await call("GET", `/v1/events/${eventId}/items/T0001`)).body.soldTransactionId).toBe(sale.body.id));
     expect(item.status).toBe("sold");
+  });
+});
+
+describe("the inbound reconcile", () => {
+  it("makes the sale of an order whose webhook was lost, once, however often it runs", async () => {
+    const { eventId, registerKey } = await enabledEvent("lost", 2);
+    await createSession(eventId, "s1");
+    await orderOnline(eventId, "T0002", "9.50");
+    // No delivery reaches the Worker: the webhook was lost. The reconcile reads the order.
+    for (let run = 0; run < 2; run++) {
+      const started = await call("POST", `/v1/events/${eventId}/shopify/sync`);
+      expect(started.status).toBe(202);
+      await vi.waitFor(async () => expect((await call("GET", `/v1/events/${eventId}/shopify/sync/${started.body.instanceId}`)).body.status).toBe("complete"), {
+        timeout: 15_000,
+        interval: 50,
+      });
+      const output = (await call("GET", `/v1/events/${eventId}/shopify/sync/${started.body.instanceId}`)).body.output;
+      expect(output.orders).toBeGreaterThanOrEqual(1);
+      expect(output.importedSales).toBe(run === 0 ? 1 : 0);
+    }
+    const refused = await checkout(eventId, "s1", registerKey, ["T0002"]);
+    expect(refused.body.error.details.reasons).toEqual({ T0002: "sold_online" });
+    await vi.waitFor(async () => expect((await statement(eventId, "c1")).totals.balance).toBe(570));
+    // The webhook arriving after all changes nothing.
+    await deliver("orders/create", `${eventId}-T0002`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await statement(eventId, "c1")).items).toHaveLength(1);
   });
 });

@@ -18,6 +18,8 @@ import { shopifyConfig } from "../../lib/shopify/config";
 import { startShopifyReconcile } from "../../producers/shopify-reconcile";
 import type { ShopifyConflict, ShopifyPlan, ShopifyPushed, ShopifyReconcileParams, ShopifyStatus } from "../../schemas/shopify";
 import {
+  advanceOrdersCursor,
+  ordersCursor,
   conflictsPage,
   outboxWaiting,
   planFor,
@@ -231,6 +233,15 @@ export class Inventory extends DurableObject<Env> {
       requireEvent(this.sql);
       return conflictsPage(this.sql, beforeId, Math.min(limit, 500));
     });
+  }
+
+  /** The inbound reconcile's cursor (epoch ms), and moving it forward. */
+  async shopifyOrdersCursor(): Promise<Result<number>> {
+    return attempt(() => ordersCursor(this.sql));
+  }
+
+  async advanceShopifyOrdersCursor(at: number): Promise<Result<void>> {
+    return attempt(() => advanceOrdersCursor(this.sql, at));
   }
 
   /** What a push must do for these items. */

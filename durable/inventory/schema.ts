@@ -114,6 +114,8 @@ export const MIGRATIONS: string[][] = [
     `CREATE INDEX online_sales_by_order ON online_sales (order_id, line_id)`,
     `CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL, created_at INTEGER NOT NULL)`,
   ],
+  // The inbound reconcile's cursor: orders updated since then are read again.
+  [`ALTER TABLE shopify ADD COLUMN orders_cursor INTEGER`],
 ];
 
 export type ItemRow = {

@@ -27,6 +27,7 @@ type ShopifyRow = {
   last_error_at: number | null;
   reconcile_instance: string | null;
   reconcile_started_at: number | null;
+  orders_cursor: number | null;
 };
 
 export const shopifyRow = (sql: Sql) => sql.one<ShopifyRow>("SELECT * FROM shopify WHERE id = 1")!;
@@ -272,4 +273,15 @@ export function conflictsPage(sql: Sql, beforeId: number, limit: number): Shopif
       limit,
     )
     .map((r) => ({ id: r.id, itemId: r.item_id, kind: r.kind, ours: JSON.parse(r.ours) as ShopifyConflictView["ours"], theirs: JSON.parse(r.theirs) as ShopifyConflictView["theirs"], action: r.action, at: r.at, resolvedAt: r.resolved_at }));
+}
+
+/** Where the inbound reconcile reads orders from: the cursor, or a minute before the event was enabled. */
+export function ordersCursor(sql: Sql): number {
+  const state = shopifyRow(sql);
+  return state.orders_cursor ?? Math.max(0, (state.changed_at ?? Date.now()) - 60_000);
+}
+
+/** Moves the cursor forward only (a late, slower run never moves it back). */
+export function advanceOrdersCursor(sql: Sql, at: number): void {
+  sql.run("UPDATE shopify SET orders_cursor = MAX(COALESCE(orders_cursor, 0), ?) WHERE id = 1", at);
 }

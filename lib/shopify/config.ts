@@ -13,6 +13,8 @@ export interface ShopifyConfig {
   locationId: string | null;
   /** The app's webhook secret (HMAC key); null when not set. */
   webhookSecret: string | null;
+  /** Where Shopify reaches this Worker (webhook subscriptions go to `{publicOrigin}/v1/shopify/webhooks`); null: not subscribed by the app. */
+  publicOrigin: string | null;
 }
 
 /** The optional bindings (secrets are not required when a deployment does not use Shopify). */
@@ -22,6 +24,7 @@ export interface ShopifyBindings {
   SHOPIFY_LOCATION_ID?: string;
   SHOPIFY_ADMIN_TOKEN?: string;
   SHOPIFY_WEBHOOK_SECRET?: string;
+  PUBLIC_ORIGIN?: string;
 }
 
 export const DEFAULT_API_VERSION = "2026-10";
@@ -37,6 +40,7 @@ export function shopifyConfig(env: object): ShopifyConfig | null {
     token,
     locationId: b.SHOPIFY_LOCATION_ID?.trim() || null,
     webhookSecret: b.SHOPIFY_WEBHOOK_SECRET?.trim() || null,
+    publicOrigin: b.PUBLIC_ORIGIN?.trim().replace(/\/+$/, "") || null,
   };
 }
 

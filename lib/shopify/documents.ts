@@ -75,8 +75,52 @@ export const BULK_OPERATION = /* GraphQL */ `
     bulkOperation(id: $id) { id status errorCode objectCount url partialDataUrl }
   }`;
 
+/** The app's webhook subscriptions to one callback URI. */
+export const WEBHOOK_SUBSCRIPTIONS = /* GraphQL */ `
+  query Subscriptions($uri: String!) {
+    webhookSubscriptions(first: 50, uri: $uri) { nodes { id topic uri } }
+  }`;
+
+export const WEBHOOK_SUBSCRIPTION_CREATE = /* GraphQL */ `
+  mutation Subscribe($topic: WebhookSubscriptionTopic!, $uri: String!) {
+    webhookSubscriptionCreate(topic: $topic, webhookSubscription: { uri: $uri, format: JSON }) {
+      webhookSubscription { id topic }
+      userErrors { field message }
+    }
+  }`;
+
+/**
+ * Orders changed since a time (the inbound reconcile): their lines with SKU, price and what is
+ * still sold. 10 orders of up to 25 lines a page keeps a call under Shopify's 1,000-point limit.
+ */
+export const ORDERS_SINCE = /* GraphQL */ `
+  query OrdersSince($query: String!, $after: String) {
+    orders(first: 10, after: $after, query: $query, sortKey: UPDATED_AT) {
+      nodes {
+        id
+        name
+        updatedAt
+        cancelledAt
+        lineItems(first: 25) { nodes { id sku currentQuantity originalUnitPriceSet { shopMoney { amount } } } }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }`;
+
 /** Every document above, by name (for the schema check in the tests). */
-export const DOCUMENTS = { LOCATIONS, PRODUCT_SET, BULK_PRODUCT_SET, SET_QUANTITIES, AVAILABLE_QUANTITIES, STAGED_UPLOADS_CREATE, BULK_RUN_MUTATION, BULK_OPERATION };
+export const DOCUMENTS = {
+  LOCATIONS,
+  PRODUCT_SET,
+  BULK_PRODUCT_SET,
+  SET_QUANTITIES,
+  AVAILABLE_QUANTITIES,
+  STAGED_UPLOADS_CREATE,
+  BULK_RUN_MUTATION,
+  BULK_OPERATION,
+  WEBHOOK_SUBSCRIPTIONS,
+  WEBHOOK_SUBSCRIPTION_CREATE,
+  ORDERS_SINCE,
+};
 
 /** Mutations Shopify requires `@idempotent(key:)` on. */
 export const IDEMPOTENT_MUTATIONS = ["inventorySetQuantities", "inventoryAdjustQuantities"];

@@ -1,0 +1,36 @@
+import type { ShopifyClient } from "./client";
+import { ORDERS_SINCE } from "./documents";
+import { centsOf } from "./mapping";
+import type { OrderNews } from "./webhooks";
+
+type GqlOrder = {
+  id: string;
+  name: string;
+  updatedAt: string;
+  cancelledAt: string | null;
+  lineItems: { nodes: { id: string; sku: string | null; currentQuantity: number; originalUnitPriceSet: { shopMoney: { amount: string } } }[] };
+};
+
+/** The numeric id of a GID (`gid://shopify/Order/123` → `123`), as webhooks name things. */
+export const legacyId = (gid: string) => gid.split("/").pop()!.split("?")[0]!;
+
+/**
+ * One page of orders updated at or after `since` (ISO time), as OrderNews — with the numeric ids
+ * webhooks use, so a line read here and one delivered by a webhook name the same transaction.
+ */
+export async function ordersSince(client: ShopifyClient, since: string, after: string | null): Promise<{ orders: OrderNews[]; next: string | null }> {
+  const data = await client.request<{ orders: { nodes: GqlOrder[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(ORDERS_SINCE, {
+    query: `updated_at:>='${since}'`,
+    after,
+  });
+  const orders = data.orders.nodes.map((o) => ({
+    orderId: legacyId(o.id),
+    name: o.name,
+    cancelled: o.cancelledAt !== null,
+    updatedAt: Date.parse(o.updatedAt),
+    lines: o.lineItems.nodes
+      .filter((l) => l.sku)
+      .map((l) => ({ lineId: legacyId(l.id), sku: l.sku!, price: centsOf(l.originalUnitPriceSet.shopMoney.amount), quantity: l.currentQuantity })),
+  }));
+  return { orders, next: data.orders.pageInfo.hasNextPage ? data.orders.pageInfo.endCursor : null };
+}
