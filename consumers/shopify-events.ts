@@ -29,8 +29,8 @@ async function splitSku(env: Env, sku: string): Promise<{ eventId: string; itemI
  * Consumer of `shopify-events`: verified webhooks, reduced to their news. An order's lines go to
  * the Inventory of each event they name (sales, refusals, voids — all idempotent by the line's
  * transaction id, so duplicates and reordering change nothing); a refund's lines void their
- * sales. Other topics are acknowledged (the conflict rules that use them come next). A failure is
- * retried with backoff.
+ * sales. Product edits, deletions and quantities go to the conflict rules (shopify-news.ts). A
+ * failure is retried with backoff.
  */
 export async function consumeShopifyEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   for (const message of batch.messages) {
@@ -70,4 +70,27 @@ async function handle(message: ShopifyEventMessage, env: Env) {
     }
     for (const [eventId, lineIds] of byEvent) unwrap(await env.INVENTORY.getByName(eventId).onlineRefund(message.refund.orderId, lineIds));
   }
+  if (message.product) {
+    const where = message.product.variants[0] ? await splitSku(env, message.product.variants[0].sku) : null;
+    if (where) unwrap(await env.INVENTORY.getByName(where.eventId).shopifyProductUpdated({ ...message.product, updatedAt: happenedAt(message, message.product.updatedAt) }));
+  }
+  if (message.topic === "app/uninstalled") {
+    for (const eventId of await eventIds(env, true)) {
+      unwrap(await env.INVENTORY.getByName(eventId).shopifyFailed("APP_UNINSTALLED: the app was uninstalled from the shop; install it again and save the settings", true));
+    }
+  }
+  // A deletion or a quantity names only Shopify's ids: every event checks whether it is one of its items.
+  if (message.deletedProductId !== undefined || message.level) {
+    for (const eventId of await eventIds(env, true)) {
+      const inventory = env.INVENTORY.getByName(eventId);
+      if (message.deletedProductId !== undefined) unwrap(await inventory.shopifyProductDeleted(message.deletedProductId));
+      if (message.level) unwrap(await inventory.shopifyQuantityChanged({ ...message.level, updatedAt: happenedAt(message, message.level.updatedAt) }));
+    }
+  }
 }
+
+/**
+ * When the news happened: X-Shopify-Triggered-At (milliseconds) when the delivery had it, else the
+ * body's whole-second time taken as the end of its second.
+ */
+const happenedAt = (message: ShopifyEventMessage, updatedAt: number) => message.triggeredAt ?? updatedAt + 999;

@@ -103,5 +103,16 @@ export const ShopifyEventMessage = z.strictObject({
   refund: z
     .strictObject({ orderId: z.string().min(1).max(64), at: z.number().int(), lines: z.array(z.strictObject({ lineId: z.string().min(1).max(64), sku: z.string().min(1).max(255) })).max(500) })
     .optional(),
+  product: z
+    .strictObject({
+      productId: z.string().min(1).max(64),
+      title: z.string().max(1000),
+      status: z.string().max(32),
+      updatedAt: z.number().int(),
+      variants: z.array(z.strictObject({ sku: z.string().max(255), price: Money })).max(100),
+    })
+    .optional(),
+  deletedProductId: z.string().min(1).max(64).optional(),
+  level: z.strictObject({ inventoryItemId: z.string().min(1).max(64), available: z.number().int(), updatedAt: z.number().int() }).optional(),
 });
 export type ShopifyEventMessage = z.infer<typeof ShopifyEventMessage>;

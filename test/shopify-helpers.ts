@@ -4,6 +4,7 @@ import { call, item, seedEvent } from "./helpers";
 import { control, unique } from "./shopify-emulator-helpers";
 
 export interface EmulatedVariant {
+  id: string;
   sku: string | null;
   price: string;
   inventoryPolicy: string;

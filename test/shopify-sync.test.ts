@@ -166,7 +166,7 @@ describe("never twice", () => {
     expect(await quantityOf(eventId, "T0002")).toBe(1);
   });
 
-  it("a stale compare is recorded as a conflict with both quantities, not retried blindly", async () => {
+  it("a stale compare is recorded as a conflict with both quantities, and ours is pushed back from Shopify's", async () => {
     const { eventId, registerKey } = await enabledEvent("stale", 2);
     const product = (await productsOf(eventId)).get(`${eventId}-T0001`)!;
     const locations = await gql(`{ locations(first: 1) { nodes { id } } }`);
@@ -181,10 +181,13 @@ describe("never twice", () => {
     await vi.waitFor(async () => expect((await status(eventId)).syncMetadata.conflictCount).toBe(1), { timeout: 10_000, interval: 25 });
     const conflicts = (await call("GET", `/v1/events/${eventId}/shopify/conflicts`)).body.conflicts;
     expect(conflicts).toHaveLength(1);
-    expect(conflicts[0]).toMatchObject({ itemId: "T0001", kind: "quantity_stale", ours: { expected: 1, wanted: 0 }, theirs: { quantity: 5 } });
-    expect(await quantityOf(eventId, "T0001")).toBe(5);
+    expect(conflicts[0]).toMatchObject({ itemId: "T0001", kind: "quantity_stale", ours: { expected: 1, wanted: 0 }, theirs: { quantity: 5 }, action: "our quantity was pushed back to Shopify" });
+    expect(typeof conflicts[0].resolvedAt).toBe("number");
+    // Ours wins: compared against the 5 Shopify held, with a new idempotency key.
+    await vi.waitFor(async () => expect(await quantityOf(eventId, "T0001")).toBe(0), { timeout: 10_000, interval: 25 });
+    await settled(eventId);
     const s = await status(eventId);
-    expect({ waiting: s.waiting, openConflicts: s.openConflicts }).toEqual({ waiting: 0, openConflicts: 1 });
+    expect({ conflictCount: s.syncMetadata.conflictCount, openConflicts: s.openConflicts }).toEqual({ conflictCount: 1, openConflicts: 0 });
   });
 });
 

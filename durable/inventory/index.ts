@@ -5,15 +5,15 @@ import type { EventCreate, ItemInput, ItemPatch, SessionCreate } from "../../sch
 import { systemActor, type Actor, type EventRecord, type InventoryItem, type InventoryStatus, type Replayable, type SessionItemSeed } from "../../schemas/domain";
 import type { HoldChanged, SessionMessage, TransactionCompleted, TransactionMessage, TransactionVoided } from "../../schemas/messages";
 import { applyHolds } from "./holds";
-import { rateFor, type Tier } from "../../lib/money";
 import { OutboxRelay, queueSender } from "../../producers/outbox-relay";
 import { onlineTransactionId } from "../../lib/shopify/webhooks";
 import { AppError } from "../../lib/errors";
-import { onlineSale, ownRefusal, recordOnlineRefusal, recordOnlineSale, voidOnlineSale, type OnlineLine } from "./online";
+import { takeOnlineOrder, voidOnline, type OnlineContext, type OnlineOrder } from "./online-orders";
+import { productDeleted, productUpdated, quantityChanged, type ProductNews } from "./shopify-news";
 import { eventRow, insertEvent, recordedEvent, requireEvent } from "./event";
 import { applyPatch, checkPatch, countByStatus, findItem, itemView, saveItems } from "./items";
 import { batchOf, saleOf, voidOf, type RejectedMessage, type SaleOutcome } from "./sales";
-import { itemRow, MIGRATIONS, runningSession } from "./schema";
+import { itemRow, MIGRATIONS } from "./schema";
 import { shopifyConfig } from "../../lib/shopify/config";
 import { startShopifyReconcile } from "../../producers/shopify-reconcile";
 import type { ShopifyConflict, ShopifyPlan, ShopifyPushed, ShopifyReconcileParams, ShopifyStatus } from "../../schemas/shopify";
@@ -263,7 +263,7 @@ export class Inventory extends DurableObject<Env> {
         recordConflicts(this.sql, outcome.conflicts, systemActor("system:shopify-sync"), now);
         return recordPushed(this.sql, outcome.pushed, now);
       });
-      if (result.again > 0) await this.relayShopify();
+      if (result.again > 0 || outcome.conflicts.length > 0) await this.relayShopify();
       return result;
     });
   }
@@ -273,56 +273,12 @@ export class Inventory extends DurableObject<Env> {
     return attempt(() => recordFailure(this.sql, message, stop, Date.now()));
   }
 
-  // ---------------------------------------------------------------- online sales (online.ts)
+  // ---------------------------------------------------------------- online sales (online-orders.ts)
 
-  /**
-   * An order's news: each line still selling becomes an online sale (or a refusal, listed as a
-   * conflict, when a register got there first); a line refunded or removed, or a cancelled order,
-   * voids the sale of that line. Every line is idempotent: its transaction id comes from the order
-   * and line ids.
-   */
-  async onlineOrder(order: { orderId: string; name: string; cancelled: boolean; lines: { lineId: string; itemId: string; price: number; quantity: number }[] }): Promise<
-    Result<{ sold: string[]; refused: string[]; voided: string[] }>
-  > {
+  /** An order's news: its lines become online sales, refusals (conflicts) or voids; idempotent per line. */
+  async onlineOrder(order: OnlineOrder): Promise<Result<{ sold: string[]; refused: string[]; voided: string[] }>> {
     return attempt(async () => {
-      const event = requireEvent(this.sql);
-      const actor = systemActor("system:shopify-orders");
-      const outcome = { sold: [] as string[], refused: [] as string[], voided: [] as string[] };
-      let table: { rates: Parameters<typeof rateFor>[0] | null; tiers: Record<string, Tier> } | null = null;
-      for (const news of order.lines) {
-        const txId = await onlineTransactionId(order.orderId, news.lineId);
-        if (order.cancelled || news.quantity === 0) {
-          if (await this.voidOnline(txId, order.cancelled ? "order cancelled on Shopify" : "refunded on Shopify")) outcome.voided.push(news.itemId);
-          continue;
-        }
-        if (onlineSale(this.sql, txId)) continue;
-        const line: OnlineLine = { txId, orderId: order.orderId, orderName: order.name, lineId: news.lineId, itemId: news.itemId, price: news.price };
-        if (!itemRow(this.sql, news.itemId) || news.price <= 0) continue;
-        table ??= unwrap(await this.env.COMMISSION_LEDGER.getByName(event.id).rateTable());
-        const rates = table.rates;
-        if (!rates) throw new AppError("INVALID_TRANSITION", "the event's rates are not set; online sales wait for them", { reason: "RATES_NOT_SET" });
-        // The running session decides while it runs; otherwise this object does.
-        const running = runningSession(this.sql);
-        let refusal: { reason: string; transactionId: string | null } | null = null;
-        let decided = false;
-        if (running) {
-          const verdict = unwrap(await this.env.SALE_SESSION.getByName(`${event.id}:${running.id}`).sellOnline(news.itemId, txId));
-          if (verdict.outcome === "not_active") throw new AppError("INVALID_TRANSITION", `session ${running.id} is not active yet; the order waits`);
-          if (verdict.outcome === "conflict") refusal = { reason: verdict.reason, transactionId: verdict.transactionId };
-          decided = verdict.outcome !== "absent";
-        }
-        // After the await: the same line may have been taken meanwhile (a redelivery).
-        if (onlineSale(this.sql, txId)) continue;
-        const row = itemRow(this.sql, news.itemId)!;
-        if (!decided) refusal = ownRefusal(this.sql, row);
-        const rate = rateFor(rates, table.tiers[row.consignor_id] ?? "standard");
-        const now = Date.now();
-        this.ctx.storage.transactionSync(() => {
-          if (refusal) recordOnlineRefusal(this.sql, line, refusal, actor, now);
-          else recordOnlineSale(this.sql, (m) => this.relay.enqueue(m, now), event.id, line, row, rate, actor, now);
-        });
-        (refusal ? outcome.refused : outcome.sold).push(news.itemId);
-      }
+      const outcome = await takeOnlineOrder(this.onlineContext(), order);
       await this.flushOnline();
       return outcome;
     });
@@ -331,24 +287,46 @@ export class Inventory extends DurableObject<Env> {
   /** A refund's lines: each one's online sale is voided. */
   async onlineRefund(orderId: string, lineIds: string[]): Promise<Result<{ voided: number }>> {
     return attempt(async () => {
-      requireEvent(this.sql);
+      const ctx = this.onlineContext();
       let voided = 0;
-      for (const lineId of lineIds) if (await this.voidOnline(await onlineTransactionId(orderId, lineId), "refunded on Shopify")) voided++;
+      for (const lineId of lineIds) if (await voidOnline(ctx, await onlineTransactionId(orderId, lineId), "refunded on Shopify")) voided++;
       await this.flushOnline();
       return { voided };
     });
   }
 
-  /** Voids one online sale here, then tells the running session its item is on the floor again. */
-  private async voidOnline(txId: string, reason: string): Promise<boolean> {
-    const now = Date.now();
-    const itemId = this.ctx.storage.transactionSync(() =>
-      voidOnlineSale(this.sql, (m) => this.relay.enqueue(m, now), txId, reason, systemActor("system:shopify-orders"), now),
+  private onlineContext(): OnlineContext {
+    return {
+      sql: this.sql,
+      eventId: requireEvent(this.sql).id,
+      transaction: (fn) => this.ctx.storage.transactionSync(fn),
+      enqueue: (message, now) => this.relay.enqueue(message, now),
+      rateTable: async () => unwrap(await this.env.COMMISSION_LEDGER.getByName(requireEvent(this.sql).id).rateTable()),
+      session: (sessionId) => this.env.SALE_SESSION.getByName(`${requireEvent(this.sql).id}:${sessionId}`),
+    };
+  }
+
+  // ---------------------------------------------------------------- Shopify's news (shopify-news.ts)
+
+  async shopifyProductUpdated(news: ProductNews): Promise<Result<{ conflicts: number }>> {
+    return attempt(() => this.newsThenRelay(() => productUpdated(this.sql, news, systemActor("system:shopify-events"), Date.now())));
+  }
+
+  async shopifyProductDeleted(productId: string): Promise<Result<{ relisted: boolean }>> {
+    return attempt(() => this.newsThenRelay(() => productDeleted(this.sql, productId, systemActor("system:shopify-events"), Date.now())));
+  }
+
+  async shopifyQuantityChanged(level: { inventoryItemId: string; available: number; updatedAt: number }): Promise<Result<{ conflicts: number }>> {
+    return attempt(() =>
+      this.newsThenRelay(() => quantityChanged(this.sql, level.inventoryItemId, level.available, level.updatedAt, systemActor("system:shopify-events"), Date.now())),
     );
-    if (!itemId) return false;
-    const running = runningSession(this.sql);
-    if (running) unwrap(await this.env.SALE_SESSION.getByName(`${requireEvent(this.sql).id}:${running.id}`).releaseOnline(itemId, txId));
-    return true;
+  }
+
+  private async newsThenRelay<T>(fn: () => T): Promise<T> {
+    if (!eventRow(this.sql)) throw new AppError("NOT_FOUND", "event not found");
+    const value = this.ctx.storage.transactionSync(fn);
+    await this.relayShopify();
+    return value;
   }
 
   private async flushOnline() {

@@ -3,6 +3,7 @@ import type { Sql } from "../../lib/sql";
 import type { Actor } from "../../schemas/domain";
 import type { ShopifyConflict, ShopifyPlan, ShopifyPlanEntry, ShopifyPushed, ShopifyStatus } from "../../schemas/shopify";
 import { HELD_SQL } from "./holds";
+import { markForPush } from "./shopify-news";
 import type { ItemRow } from "./schema";
 
 /**
@@ -187,21 +188,31 @@ export function recordPushed(sql: Sql, results: readonly ShopifyPushed[], now: n
 }
 
 /**
- * A compare-and-set Shopify refused: recorded with both quantities, counted, and the item parked
- * until the conflict rules (or a person) resolve it; never retried blindly. Inside a transaction.
+ * A compare-and-set Shopify refused because it held another quantity than the one we last
+ * confirmed: recorded with both quantities and counted, and ours is pushed back from the quantity
+ * Shopify holds (conflict rule 2) — at once when Shopify offers more than we allow, after the
+ * outbox's resend delay when it offers less (an online order may be on its way). When Shopify's
+ * quantity could not be read the item waits for a person. Inside a transaction.
  */
 export function recordConflicts(sql: Sql, conflicts: readonly ShopifyConflict[], actor: Actor, now: number): void {
   for (const c of conflicts) {
+    const known = c.theirs.quantity !== null;
     sql.run(
-      "INSERT INTO shopify_conflicts (item_id, kind, ours, theirs, action, at) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT INTO shopify_conflicts (item_id, kind, ours, theirs, action, at, resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       c.itemId,
       c.kind,
       JSON.stringify(c.ours),
       JSON.stringify(c.theirs),
-      "parked: the item waits for the conflict rules",
+      known ? "our quantity was pushed back to Shopify" : "parked: Shopify's quantity could not be read; a person must check the item",
       now,
+      known ? now : null,
     );
-    sql.run("UPDATE shopify_outbox SET conflict = 1 WHERE item_id = ?", c.itemId);
+    if (known) {
+      sql.run("UPDATE items SET shopify_quantity = ? WHERE id = ?", c.theirs.quantity, c.itemId);
+      markForPush(sql, c.itemId, now, c.theirs.quantity! < c.ours.wanted);
+    } else {
+      sql.run("UPDATE shopify_outbox SET conflict = 1 WHERE item_id = ?", c.itemId);
+    }
     audit(sql, actor, now, { entity: "item", entityId: c.itemId, action: "shopify-conflict", before: c.ours, after: c.theirs });
   }
   if (conflicts.length > 0) sql.run("UPDATE sync_metadata SET conflict_count = conflict_count + ?, last_sync_time = ? WHERE id = 1", conflicts.length, now);

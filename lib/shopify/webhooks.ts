@@ -96,3 +96,25 @@ export async function onlineTransactionId(orderId: string, lineId: string): Prom
   const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/** A `products/update` body: what the sale owns of it (title, status, each variant's SKU and price). */
+export function productNews(body: unknown): { productId: string; title: string; status: string; updatedAt: number; variants: { sku: string; price: number }[] } | null {
+  const p = body as { id?: number | string; title?: string; status?: string; updated_at?: string; variants?: { sku?: string | null; price?: string }[] } | null;
+  if (!p || (typeof p.id !== "number" && typeof p.id !== "string")) return null;
+  const updatedAt = Date.parse(p.updated_at ?? "");
+  return {
+    productId: String(p.id),
+    title: String(p.title ?? ""),
+    status: String(p.status ?? ""),
+    updatedAt: Number.isFinite(updatedAt) ? updatedAt : 0,
+    variants: (p.variants ?? []).filter((v) => typeof v.sku === "string" && v.sku !== "").map((v) => ({ sku: v.sku!, price: safeCents(v.price) })),
+  };
+}
+
+/** An `inventory_levels/update` body. */
+export function levelNews(body: unknown): { inventoryItemId: string; available: number; updatedAt: number } | null {
+  const l = body as { inventory_item_id?: number | string; available?: number | null; updated_at?: string } | null;
+  if (!l || l.inventory_item_id === undefined || typeof l.available !== "number") return null;
+  const updatedAt = Date.parse(l.updated_at ?? "");
+  return { inventoryItemId: String(l.inventory_item_id), available: l.available, updatedAt: Number.isFinite(updatedAt) ? updatedAt : 0 };
+}

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { AppError } from "../../lib/errors";
 import { shopifyConfig } from "../../lib/shopify/config";
-import { orderNews, refundNews, verifyWebhook } from "../../lib/shopify/webhooks";
+import { levelNews, orderNews, productNews, refundNews, verifyWebhook } from "../../lib/shopify/webhooks";
 import type { ShopifyEventMessage } from "../../schemas/shopify";
 import type { AppEnv } from "./context";
 
@@ -43,6 +43,18 @@ export async function receiveWebhook(c: Context<AppEnv>) {
     const refund = refundNews(body);
     if (!refund) throw new AppError("VALIDATION_FAILED", "a refunds/create body must be a refund");
     message.refund = refund;
+  } else if (topic === "products/update") {
+    const product = productNews(body);
+    if (!product) throw new AppError("VALIDATION_FAILED", "a products/update body must be a product");
+    message.product = { ...product, variants: product.variants.slice(0, 100) };
+  } else if (topic === "products/delete") {
+    const id = (body as { id?: number | string } | null)?.id;
+    if (id === undefined) throw new AppError("VALIDATION_FAILED", "a products/delete body must name the product");
+    message.deletedProductId = String(id);
+  } else if (topic === "inventory_levels/update") {
+    const level = levelNews(body);
+    if (!level) throw new AppError("VALIDATION_FAILED", "an inventory_levels/update body must be an inventory level");
+    message.level = level;
   }
 
   const eventKey = `${topic}:${c.req.header("X-Shopify-Event-Id") ?? webhookId}`;
