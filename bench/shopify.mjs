@@ -4,7 +4,11 @@
 //     API calls it took (GraphQL calls plus the bulk operation's upload and result download);
 //   - register sale → Shopify quantity 0: from the moment the register heard 201 to the moment the
 //     emulator applied the change (its inventory_levels/update webhook's X-Shopify-Triggered-At);
-//   - a reconcile with nothing changed: the API points it spends and the calls it makes.
+//   - online order → register refusal: from the moment Shopify answered orderCreate to the moment
+//     the event's Inventory shows the item sold online (the running session refuses it from then on;
+//     one checkout per item at the end confirms the refusal);
+//   - a reconcile with nothing changed, at 1,000 and at 10,000 items: the API points it spends and
+//     the calls it makes (the ratio shows whether it grows with the catalogue).
 // Results go into bench/results.json under "shopify" (plus registerToShopifyP95Ms and
 // listingCallsPer1000Items at the top level), merged with what bench/run.mjs wrote.
 import { spawn } from "node:child_process";
@@ -20,6 +24,7 @@ const EMULATOR_PORT = 8796;
 const ITEMS = Number(process.env.BENCH_SHOPIFY_ITEMS ?? 10_000);
 const SALES = Number(process.env.BENCH_SHOPIFY_SALES ?? 60);
 const SALE_GAP_MS = 150;
+const ONLINE_ORDERS = Number(process.env.BENCH_SHOPIFY_ORDERS ?? 40);
 const DEADLINE_MS = 10 * 60_000;
 
 const started = performance.now();
@@ -71,10 +76,39 @@ async function startStack() {
   throw new Error(`npm start did not answer within 2 minutes:\n${output}`);
 }
 
+/** An Admin API call to the emulator, as the shop's staff or storefront would make it. */
+async function adminGraphql(query, variables) {
+  const token = /^SHOPIFY_ADMIN_TOKEN=(.*)$/m.exec(readFileSync(".dev.vars", "utf8"))?.[1]?.trim() || "shpat_dev_emulator_token";
+  const res = await fetch(`http://127.0.0.1:${EMULATOR_PORT}/admin/api/2026-10/graphql.json`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": token },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await res.json();
+  if (!body.data) throw new Error(`Admin API: ${JSON.stringify(body.errors ?? body)}`);
+  return body.data;
+}
+
+/** A reconcile run on demand, waited for: its calls, points and time. */
+async function idleReconcile(eventId) {
+  await emulator("DELETE", "calls");
+  const t0 = performance.now();
+  const run = await must("POST", `/v1/events/${eventId}/shopify/sync`, undefined, [202]);
+  for (let i = 0; ; i++) {
+    const s = await must("GET", `/v1/events/${eventId}/shopify/sync/${run.instanceId}`, undefined, [200]);
+    if (s.status === "complete") break;
+    if (s.status === "errored" || i > 600) throw new Error(`the reconcile ended ${s.status}: ${JSON.stringify(s.error ?? s)}`);
+    await sleep(50);
+  }
+  const ms = Math.round(performance.now() - t0);
+  const used = (await emulator("GET", "calls?limit=0")).body;
+  return { calls: used.total, points: used.actualCost, ms };
+}
+
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const numericId = (gid) => Number(String(gid).split("/").pop()?.split("?")[0]);
 
-async function seed(eventId) {
+async function seed(eventId, count = ITEMS) {
   await must("POST", "/v1/events", { id: eventId, name: "Shopify bench" }, [201]);
   await must("PUT", `/v1/events/${eventId}/rates`, { base: 6000, volunteerBonus: 1000, superBonus: 1500 }, [200]);
   for (const [id, tier] of [["c1", "standard"], ["c2", "volunteer"], ["c3", "super"]]) {
@@ -82,9 +116,9 @@ async function seed(eventId) {
   }
   const sizes = ["2T", "3T", "4T", "5", "6", "8", "10", "M", "L"];
   const kinds = ["Rain boots", "Winter coat", "Board book", "Stroller", "Sweater", "Jeans", "Puzzle", "Dress"];
-  for (let i = 0; i < ITEMS; i += 5_000) {
+  for (let i = 0; i < count; i += 5_000) {
     const items = [];
-    for (let j = i; j < Math.min(ITEMS, i + 5_000); j++) {
+    for (let j = i; j < Math.min(count, i + 5_000); j++) {
       items.push({ id: `T${String(j).padStart(6, "0")}`, consignorId: `c${(j % 3) + 1}`, title: `${kinds[j % kinds.length]} #${j}`, category: "clothing", size: sizes[j % sizes.length], price: 150 + ((j * 37) % 6_000) });
     }
     await must("PUT", `/v1/events/${eventId}/items`, { items }, [200]);
@@ -161,31 +195,72 @@ async function main() {
   const registerToShopify = { samples: latencies.length, p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95), maxMs: latencies.at(-1) };
   log(`register sale → Shopify 0: p50 ${registerToShopify.p50Ms} ms, p95 ${registerToShopify.p95Ms} ms, max ${registerToShopify.maxMs} ms`);
 
-  // ---------------------------------------------------------------- a reconcile with nothing changed
-  await emulator("DELETE", "calls");
-  const run = await must("POST", `/v1/events/${eventId}/shopify/sync`, undefined, [202]);
-  for (let i = 0; ; i++) {
-    const s = await must("GET", `/v1/events/${eventId}/shopify/sync/${run.instanceId}`, undefined, [200]);
-    if (s.status === "complete") break;
-    if (s.status === "errored" || i > 600) throw new Error(`the reconcile ended ${s.status}: ${JSON.stringify(s.error ?? s)}`);
-    await sleep(100);
+  // ---------------------------------------------------------------- online order → register refusal
+  log(`${ONLINE_ORDERS} online orders, one every ${SALE_GAP_MS} ms`);
+  const onlineLatencies = [];
+  const online = [];
+  while (online.length < ONLINE_ORDERS) {
+    const n = Math.floor(Math.random() * ITEMS);
+    if (picked.has(n)) continue;
+    picked.add(n);
+    online.push(`T${String(n).padStart(6, "0")}`);
   }
-  const idle = (await emulator("GET", "calls?limit=0")).body;
-  log(`reconcile with nothing changed: ${idle.total} calls, ${idle.actualCost} points`);
+  for (const itemId of online) {
+    const variant = (await adminGraphql(`query($q: String) { productVariants(first: 1, query: $q) { nodes { id } } }`, { q: `sku:${eventId}-${itemId}` })).productVariants.nodes[0].id;
+    const created = await adminGraphql(
+      `mutation($order: OrderCreateOrderInput!, $options: OrderCreateOptionsInput) { orderCreate(order: $order, options: $options) { order { id } userErrors { message } } }`,
+      { order: { lineItems: [{ variantId: variant, quantity: 1, priceSet: { shopMoney: { amount: "12.00", currencyCode: "USD" } } }], financialStatus: "PAID" }, options: { inventoryBehaviour: "DECREMENT_OBEYING_POLICY" } },
+    );
+    if (created.orderCreate.userErrors.length > 0) throw new Error(`orderCreate refused: ${JSON.stringify(created.orderCreate.userErrors)}`);
+    const orderedAt = Date.now();
+    for (;;) {
+      const item = await must("GET", `/v1/events/${eventId}/items/${itemId}`, undefined, [200]);
+      if (item.soldSessionId === "online") break;
+      if (Date.now() - orderedAt > 30_000) throw new Error(`online order of ${itemId} not taken after 30 s`);
+      await sleep(10);
+    }
+    onlineLatencies.push(Date.now() - orderedAt);
+    await sleep(SALE_GAP_MS);
+  }
+  for (const itemId of online) {
+    const res = await api("POST", `/v1/events/${eventId}/sessions/s1/transactions`, { id: crypto.randomUUID(), registerId: "r1", shopperCode: "S-1", items: [itemId] }, registerKey);
+    if (res.status !== 409 || res.body?.error?.details?.reasons?.[itemId] !== "sold_online") throw new Error(`a register was not refused ${itemId}: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+  onlineLatencies.sort((a, b) => a - b);
+  const onlineToRegister = { samples: onlineLatencies.length, p50Ms: percentile(onlineLatencies, 50), p95Ms: percentile(onlineLatencies, 95), maxMs: onlineLatencies.at(-1) };
+  log(`online order → register refusal: p50 ${onlineToRegister.p50Ms} ms, p95 ${onlineToRegister.p95Ms} ms`);
+
+  // ---------------------------------------------------------------- a reconcile with nothing changed, 10,000 and 1,000 items
+  await waitSettled(eventId, 60_000);
+  const idle = await idleReconcile(eventId);
+  const smallId = "shopbench-small";
+  await seed(smallId, 1_000);
+  await must("PUT", `/v1/events/${smallId}/shopify`, { enabled: true }, [200]);
+  await waitSettled(smallId, 60_000);
+  await idleReconcile(smallId); // the first run after listing reads the orders of the listing's time
+  const idleSmall = await idleReconcile(smallId);
+  log(`reconcile with nothing changed: ${ITEMS} items ${idle.calls} calls, ${idle.points} points, ${idle.ms} ms; 1,000 items ${idleSmall.calls} calls, ${idleSmall.points} points, ${idleSmall.ms} ms`);
 
   const shopify = {
     items: ITEMS,
     listing: { ms: Math.round(listingMs), calls: callsTotal, bulkOperations: bulkOps, callsPer1000Items: Number(((callsTotal / ITEMS) * 1000).toFixed(2)) },
     registerToShopify,
-    noChangeReconcile: { calls: idle.total, points: idle.actualCost },
+    onlineToRegister,
+    noChangeReconcile: { items: ITEMS, ...idle, small: { items: 1_000, ...idleSmall }, callsRatio: idleSmall.calls > 0 ? Number((idle.calls / idleSmall.calls).toFixed(2)) : null },
   };
   const results = existsSync("bench/results.json") ? JSON.parse(readFileSync("bench/results.json", "utf8")) : {};
-  Object.assign(results, { shopify, registerToShopifyP95Ms: registerToShopify.p95Ms, listingCallsPer1000Items: shopify.listing.callsPer1000Items });
+  Object.assign(results, {
+    shopify,
+    registerToShopifyP95Ms: registerToShopify.p95Ms,
+    listingCallsPer1000Items: shopify.listing.callsPer1000Items,
+    onlineToRegisterP95Ms: onlineToRegister.p95Ms,
+  });
   writeFileSync("bench/results.json", JSON.stringify(results, null, 2) + "\n");
   console.log("\nShopify (against the emulator)");
   console.log(`  first listing of ${ITEMS} items   ${(listingMs / 1000).toFixed(1)} s, ${callsTotal} calls = ${shopify.listing.callsPer1000Items} per 1,000 items (budget ≤ 4)`);
   console.log(`  register sale → Shopify 0        p50 ${registerToShopify.p50Ms} ms, p95 ${registerToShopify.p95Ms} ms (budget p95 ≤ 2000), ${latencies.length} sales`);
-  console.log(`  reconcile, nothing changed       ${idle.total} calls, ${idle.actualCost} points`);
+  console.log(`  online order → register refusal  p50 ${onlineToRegister.p50Ms} ms, p95 ${onlineToRegister.p95Ms} ms (budget p95 ≤ 2000), ${onlineLatencies.length} orders`);
+  console.log(`  reconcile, nothing changed       ${ITEMS} items: ${idle.calls} calls, ${idle.points} points, ${idle.ms} ms; 1,000 items: ${idleSmall.calls} calls, ${idleSmall.points} points, ${idleSmall.ms} ms`);
   clearTimeout(deadline);
   await stop();
   return 0;

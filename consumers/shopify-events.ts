@@ -26,13 +26,16 @@ async function splitSku(env: Env, sku: string): Promise<{ eventId: string; itemI
 }
 
 /**
- * Consumer of `shopify-events`: verified webhooks, reduced to their news. An order's lines go to
+ * Consumer of `shopify-events` (a deletion or a quantity names only Shopify's ids, so every event
+ * checks whether it is one of its items, in one call per event for the whole batch): verified webhooks, reduced to their news. An order's lines go to
  * the Inventory of each event they name (sales, refusals, voids — all idempotent by the line's
  * transaction id, so duplicates and reordering change nothing); a refund's lines void their
  * sales. Product edits, deletions and quantities go to the conflict rules (shopify-news.ts). A
  * failure is retried with backoff.
  */
 export async function consumeShopifyEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const bulk: { message: Message<unknown>; body: ShopifyEventMessage }[] = [];
+  const each: { message: Message<unknown>; body: ShopifyEventMessage }[] = [];
   for (const message of batch.messages) {
     const parsed = ShopifyEventMessage.safeParse(message.body);
     if (!parsed.success) {
@@ -40,14 +43,33 @@ export async function consumeShopifyEvents(batch: MessageBatch<unknown>, env: En
       message.ack();
       continue;
     }
+    // Quantities and deletions (thousands after a bulk listing) go to every event in one call each.
+    (parsed.data.level || parsed.data.deletedProductId !== undefined ? bulk : each).push({ message, body: parsed.data });
+  }
+  if (bulk.length > 0) {
     try {
-      await handle(parsed.data, env);
-      message.ack();
+      const news = {
+        deleted: bulk.flatMap(({ body }) => (body.deletedProductId === undefined ? [] : [body.deletedProductId])),
+        levels: bulk.flatMap(({ body }) => (body.level ? [{ ...body.level, updatedAt: happenedAt(body, body.level.updatedAt) }] : [])),
+      };
+      for (const eventId of await eventIds(env, true)) unwrap(await env.INVENTORY.getByName(eventId).shopifyLevelsAndDeletions(news));
+      for (const { message } of bulk) message.ack();
     } catch (error) {
-      console.warn(`shopify-events: ${parsed.data.topic} ${parsed.data.webhookId} failed; retrying`, error instanceof Error ? error.message : error);
-      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      console.warn(`shopify-events: ${bulk.length} quantity or deletion news failed; retrying`, error instanceof Error ? error.message : error);
+      for (const { message } of bulk) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     }
   }
+  await Promise.all(
+    each.map(async ({ message, body }) => {
+      try {
+        await handle(body, env);
+        message.ack();
+      } catch (error) {
+        console.warn(`shopify-events: ${body.topic} ${body.webhookId} failed; retrying`, error instanceof Error ? error.message : error);
+        message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      }
+    }),
+  );
 }
 
 async function handle(message: ShopifyEventMessage, env: Env) {
@@ -77,14 +99,6 @@ async function handle(message: ShopifyEventMessage, env: Env) {
   if (message.topic === "app/uninstalled") {
     for (const eventId of await eventIds(env, true)) {
       unwrap(await env.INVENTORY.getByName(eventId).shopifyFailed("APP_UNINSTALLED: the app was uninstalled from the shop; install it again and save the settings", true));
-    }
-  }
-  // A deletion or a quantity names only Shopify's ids: every event checks whether it is one of its items.
-  if (message.deletedProductId !== undefined || message.level) {
-    for (const eventId of await eventIds(env, true)) {
-      const inventory = env.INVENTORY.getByName(eventId);
-      if (message.deletedProductId !== undefined) unwrap(await inventory.shopifyProductDeleted(message.deletedProductId));
-      if (message.level) unwrap(await inventory.shopifyQuantityChanged({ ...message.level, updatedAt: happenedAt(message, message.level.updatedAt) }));
     }
   }
 }

@@ -312,13 +312,18 @@ export class Inventory extends DurableObject<Env> {
     return attempt(() => this.newsThenRelay(() => productUpdated(this.sql, news, systemActor("system:shopify-events"), Date.now())));
   }
 
-  async shopifyProductDeleted(productId: string): Promise<Result<{ relisted: boolean }>> {
-    return attempt(() => this.newsThenRelay(() => productDeleted(this.sql, productId, systemActor("system:shopify-events"), Date.now())));
-  }
-
-  async shopifyQuantityChanged(level: { inventoryItemId: string; available: number; updatedAt: number }): Promise<Result<{ conflicts: number }>> {
+  /** Deletions and quantities of a queue batch; each one not of this event's items changes nothing. */
+  async shopifyLevelsAndDeletions(news: { deleted: string[]; levels: { inventoryItemId: string; available: number; updatedAt: number }[] }): Promise<Result<{ relisted: number; conflicts: number }>> {
     return attempt(() =>
-      this.newsThenRelay(() => quantityChanged(this.sql, level.inventoryItemId, level.available, level.updatedAt, systemActor("system:shopify-events"), Date.now())),
+      this.newsThenRelay(() => {
+        const actor = systemActor("system:shopify-events");
+        const now = Date.now();
+        let relisted = 0;
+        let conflicts = 0;
+        for (const productId of news.deleted) if (productDeleted(this.sql, productId, actor, now).relisted) relisted++;
+        for (const level of news.levels) conflicts += quantityChanged(this.sql, level.inventoryItemId, level.available, level.updatedAt, actor, now).conflicts;
+        return { relisted, conflicts };
+      }),
     );
   }
 

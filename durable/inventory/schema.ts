@@ -116,6 +116,11 @@ export const MIGRATIONS: string[][] = [
   ],
   // The inbound reconcile's cursor: orders updated since then are read again.
   [`ALTER TABLE shopify ADD COLUMN orders_cursor INTEGER`],
+  // Shopify's news names products and inventory items by their ids.
+  [
+    `CREATE INDEX items_by_shopify_product ON items (shopify_id) WHERE shopify_id IS NOT NULL`,
+    `CREATE INDEX items_by_shopify_inventory_item ON items (shopify_inventory_item_id) WHERE shopify_inventory_item_id IS NOT NULL`,
+  ],
 ];
 
 export type ItemRow = {
