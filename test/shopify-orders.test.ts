@@ -140,6 +140,9 @@ describe("an online sale is a sale", () => {
       expect(s.items).toEqual([expect.objectContaining({ itemId: "T0001", sessionId: "online", price: 1234, rate: 6000, commission: 740, voided: false })]);
       expect(s.totals.balance).toBe(740); // 60 % of $12.34, c1 is standard
     });
+    // Reports count it, marked as online.
+    const summary = (await call("GET", `/v1/events/${eventId}/reports/summary`)).body;
+    expect(summary.online).toEqual({ transactionCount: 1, totalSales: 1234, voidCount: 0, refusedCount: 0 });
 
     const line = order.lineItems.nodes[0]!;
     const locations = await gql(`{ locations(first: 1) { nodes { id } } }`);
@@ -184,6 +187,15 @@ describe("conflict rule 1: sold at a register and online at the same moment", ()
     const item = (await call("GET", `/v1/events/${eventId}/items/T0001`)).body;
     await vi.waitFor(async () => expect((await call("GET", `/v1/events/${eventId}/items/T0001`)).body.soldTransactionId).toBe(sale.body.id));
     expect(item.status).toBe("sold");
+
+    // The organizer refunds the order on Shopify and marks the conflict done.
+    expect((await status(eventId)).openConflicts).toBe(1);
+    expectError(await call("POST", `/v1/events/${eventId}/shopify/conflicts/${conflicts[0].id}/resolve`, { body: {} }), 400, "VALIDATION_FAILED");
+    const resolved = await call("POST", `/v1/events/${eventId}/shopify/conflicts/${conflicts[0].id}/resolve`, { body: { note: "refunded on Shopify" } });
+    expect(resolved.status).toBe(200);
+    expect(typeof resolved.body.resolvedAt).toBe("number");
+    expect((await status(eventId)).openConflicts).toBe(0);
+    expectError(await call("POST", `/v1/events/${eventId}/shopify/conflicts/999999/resolve`, { body: { note: "x" } }), 404, "NOT_FOUND");
   });
 });
 

@@ -8,8 +8,10 @@ import { applyHolds } from "./holds";
 import { OutboxRelay, queueSender } from "../../producers/outbox-relay";
 import { onlineTransactionId } from "../../lib/shopify/webhooks";
 import { AppError } from "../../lib/errors";
+import { onlineSummary } from "./online";
 import { takeOnlineOrder, voidOnline, type OnlineContext, type OnlineOrder } from "./online-orders";
 import { productDeleted, productUpdated, quantityChanged, type ProductNews } from "./shopify-news";
+import { ShopifyRelay } from "./shopify-relay";
 import { eventRow, insertEvent, recordedEvent, requireEvent } from "./event";
 import { applyPatch, checkPatch, countByStatus, findItem, itemView, saveItems } from "./items";
 import { batchOf, saleOf, voidOf, type RejectedMessage, type SaleOutcome } from "./sales";
@@ -18,32 +20,26 @@ import { shopifyConfig } from "../../lib/shopify/config";
 import { startShopifyReconcile } from "../../producers/shopify-reconcile";
 import type { ShopifyConflict, ShopifyPlan, ShopifyPushed, ShopifyReconcileParams, ShopifyStatus } from "../../schemas/shopify";
 import {
+  resolveConflict,
   advanceOrdersCursor,
   ordersCursor,
   conflictsPage,
-  outboxWaiting,
   planFor,
   planPage,
   recordConflicts,
   recordFailure,
   recordPushed,
   recordReconcileStarted,
-  RESEND_AFTER_MS,
   setEnabled,
   setLocation,
   shopifyRow,
   statusOf,
-  takeForRelay,
   type ShopifyConflictView,
 } from "./shopify";
 import { catchUpWithSessions, prepareSessionStart, registerSession, sessionIds, sessionItems, sessionStatusChanged, type SessionContext } from "./sessions";
 
 export type { RejectedMessage, SaleOutcome } from "./sales";
 
-/** Outbox rows per `shopify-sync` message. */
-const RELAY_BATCH = 500;
-/** While a session runs, the alarm starts a reconcile this often. */
-const RECONCILE_EVERY_MS = 5 * 60_000;
 
 /**
  * The items of one event (`eventId`) and the registry of its sessions. Item data may change only
@@ -58,6 +54,7 @@ export class Inventory extends DurableObject<Env> {
   private readonly sessions: SessionContext;
   /** The transaction messages of online sales, to the same queue as the sessions' sales. */
   private readonly relay: OutboxRelay;
+  private readonly shopifyRelay: ShopifyRelay;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -69,6 +66,13 @@ export class Inventory extends DurableObject<Env> {
       session: (name) => this.env.SALE_SESSION.getByName(name),
     };
     this.relay = new OutboxRelay(this.sql, queueSender(env.TRANSACTIONS_QUEUE));
+    this.shopifyRelay = new ShopifyRelay({
+      sql: this.sql,
+      env,
+      storage: ctx.storage,
+      eventId: () => requireEvent(this.sql).id,
+      transactionsPending: () => this.relay.pending(),
+    });
     void ctx.blockConcurrencyWhile(async () => {
       ctx.storage.transactionSync(() => this.sql.migrate(MIGRATIONS));
     });
@@ -244,6 +248,16 @@ export class Inventory extends DurableObject<Env> {
     return attempt(() => advanceOrdersCursor(this.sql, at));
   }
 
+  /** Marks a conflict resolved by a person, with their note (idempotent). */
+  async resolveShopifyConflict(id: number, note: string, actor: Actor): Promise<Result<ShopifyConflictView>> {
+    return attempt(() => {
+      requireEvent(this.sql);
+      const view = this.ctx.storage.transactionSync(() => resolveConflict(this.sql, id, note, actor, Date.now()));
+      if (!view) throw new AppError("NOT_FOUND", `conflict ${id} not found`);
+      return view;
+    });
+  }
+
   /** What a push must do for these items. */
   async shopifyPlan(itemIds: string[]): Promise<Result<ShopifyPlan>> {
     return attempt(() => planFor(this.sql, requireEvent(this.sql).id, itemIds));
@@ -281,6 +295,14 @@ export class Inventory extends DurableObject<Env> {
       const outcome = await takeOnlineOrder(this.onlineContext(), order);
       await this.flushOnline();
       return outcome;
+    });
+  }
+
+  /** Online sales for reports (live: this object is their record). */
+  async onlineSummary(): Promise<Result<ReturnType<typeof onlineSummary>>> {
+    return attempt(() => {
+      requireEvent(this.sql);
+      return onlineSummary(this.sql);
     });
   }
 
@@ -351,56 +373,14 @@ export class Inventory extends DurableObject<Env> {
     return value;
   }
 
-  /**
-   * Hands outbox rows to \`shopify-sync\` right after the commit that wrote them (the queue hop is
-   * the only wait between a register sale and Shopify's zero); the alarm sends again whatever
-   * was not acknowledged. Does nothing unless Shopify is configured and the event enabled.
-   */
-  private async relayShopify(): Promise<void> {
-    if (!shopifyConfig(this.env)) return;
-    const event = requireEvent(this.sql);
-    for (;;) {
-      const { itemIds, needsListing } = this.ctx.storage.transactionSync(() => takeForRelay(this.sql, Date.now(), RELAY_BATCH));
-      if (needsListing) await this.startReconcile({ eventId: event.id, reason: "alarm" }).catch((error) => console.warn("could not start shopify-reconcile", error));
-      if (itemIds.length === 0) break;
-      try {
-        await this.env.SHOPIFY_SYNC_QUEUE.send({ v: 1, eventId: event.id, itemIds });
-      } catch (error) {
-        console.warn("shopify-sync send failed; the alarm sends again", error);
-        this.sql.run("UPDATE shopify_outbox SET sent_at = NULL WHERE item_id IN (SELECT value FROM json_each(?))", JSON.stringify(itemIds));
-        break;
-      }
-      if (itemIds.length < RELAY_BATCH) break;
-    }
-    await this.planAlarm();
+  /** After a commit that may have written Shopify outbox rows: hand them on (shopify-relay.ts). */
+  private relayShopify(): Promise<void> {
+    return this.shopifyRelay.relay();
   }
 
-  private async startReconcile(params: ShopifyReconcileParams): Promise<string> {
-    const started = await startShopifyReconcile(this.env, params, shopifyRow(this.sql).reconcile_instance);
-    if (started.started) recordReconcileStarted(this.sql, started.instanceId, Date.now());
-    return started.instanceId;
-  }
-
-  /** The alarm runs while the outbox waits (resend) or a session runs (periodic reconcile). */
-  private async planAlarm(): Promise<void> {
-    const state = shopifyRow(this.sql);
-    if (!state.enabled && this.relay.pending() === 0) return;
-    const sessionRunning = this.sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM sessions WHERE status IN ('starting', 'active')")!.n > 0;
-    const now = Date.now();
-    const at = this.relay.pending() > 0 ? now + 5_000 : outboxWaiting(this.sql) ? now + RESEND_AFTER_MS : sessionRunning ? now + RECONCILE_EVERY_MS : null;
-    if (at === null) return;
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
-  }
-
+  /** Sends online sale messages left behind, starts the periodic reconcile while a session runs, resends the outbox. */
   override async alarm(): Promise<void> {
     if (this.relay.pending() > 0) await this.relay.flush().catch((error: unknown) => console.warn("online sale messages not sent; trying again", error));
-    if (!shopifyConfig(this.env) || !eventRow(this.sql) || !shopifyRow(this.sql).enabled) return this.planAlarm();
-    const state = shopifyRow(this.sql);
-    const sessionRunning = this.sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM sessions WHERE status IN ('starting', 'active')")!.n > 0;
-    if (sessionRunning && (state.reconcile_started_at ?? 0) < Date.now() - RECONCILE_EVERY_MS + 1_000) {
-      await this.startReconcile({ eventId: requireEvent(this.sql).id, reason: "alarm" }).catch((error) => console.warn("could not start shopify-reconcile", error));
-    }
-    await this.relayShopify();
+    await this.shopifyRelay.onAlarm(eventRow(this.sql) !== null);
   }
 }

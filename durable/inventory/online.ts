@@ -150,3 +150,12 @@ export function voidOnlineSale(sql: Sql, enqueue: (message: TransactionVoided) =
 
 /** The item row, if the event has it. */
 export const onlineItem = (sql: Sql, itemId: string) => itemRow(sql, itemId);
+
+/** Online sales of the event for reports: standing sales and their total, voided, refused lines. */
+export function onlineSummary(sql: Sql): { transactionCount: number; totalSales: number; voidCount: number; refusedCount: number } {
+  const r = sql.one<{ sold: number; total: number; voided: number; refused: number }>(
+    `SELECT COALESCE(SUM(status = 'sold'), 0) AS sold, COALESCE(SUM(CASE WHEN status = 'sold' THEN price ELSE 0 END), 0) AS total,
+            COALESCE(SUM(status = 'voided'), 0) AS voided, COALESCE(SUM(status = 'refused'), 0) AS refused FROM online_sales`,
+  )!;
+  return { transactionCount: r.sold, totalSales: r.total, voidCount: r.voided, refusedCount: r.refused };
+}

@@ -296,3 +296,14 @@ export function ordersCursor(sql: Sql): number {
 export function advanceOrdersCursor(sql: Sql, at: number): void {
   sql.run("UPDATE shopify SET orders_cursor = MAX(COALESCE(orders_cursor, 0), ?) WHERE id = 1", at);
 }
+
+/** A person did what a conflict asked (say, refunded the online order): it is marked resolved, with their note. */
+export function resolveConflict(sql: Sql, id: number, note: string, actor: Actor, now: number): ShopifyConflictView | null {
+  const row = sql.one<{ id: number; item_id: string; resolved_at: number | null; action: string }>("SELECT id, item_id, resolved_at, action FROM shopify_conflicts WHERE id = ?", id);
+  if (!row) return null;
+  if (row.resolved_at === null) {
+    sql.run("UPDATE shopify_conflicts SET resolved_at = ?, action = ? WHERE id = ?", now, `${row.action} — resolved: ${note}`.slice(0, 2000), id);
+    audit(sql, actor, now, { entity: "shopify-conflict", entityId: String(id), action: "resolve", before: { resolvedAt: null }, after: { resolvedAt: now, note } });
+  }
+  return conflictsPage(sql, id + 1, 1)[0] ?? null;
+}

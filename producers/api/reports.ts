@@ -3,7 +3,8 @@ import { divRound } from "../../lib/money";
 import { Id } from "../../schemas/common";
 import { authorize } from "./auth";
 import { parse, type AppEnv } from "./context";
-import { requireEvent } from "./stubs";
+import { inventoryOf, requireEvent } from "./stubs";
+import { unwrap } from "../../lib/errors";
 
 export const reports = new Hono<AppEnv>();
 
@@ -56,6 +57,8 @@ reports.get("/:eventId/reports/summary", async (c) => {
     .bind(eventId)
     .all<SessionRow>();
   const { ledger, consignors } = await payouts(c.env, eventId);
+  // Online sales (Shopify) are the Inventory's, read live; they are not a session's.
+  const online = unwrap(await inventoryOf(c.env, eventId).onlineSummary());
   const perSession = sessions.map((s) => ({
     sessionId: s.id,
     name: s.name,
@@ -74,11 +77,12 @@ reports.get("/:eventId/reports/summary", async (c) => {
   return c.json({
     event,
     totals: {
-      totalSales: perSession.reduce((n, s) => n + s.totalSales, 0),
-      soldCount: perSession.reduce((n, s) => n + s.soldCount, 0),
-      transactionCount: perSession.reduce((n, s) => n + s.transactionCount, 0),
+      totalSales: perSession.reduce((n, s) => n + s.totalSales, online.totalSales),
+      soldCount: perSession.reduce((n, s) => n + s.soldCount, online.transactionCount),
+      transactionCount: perSession.reduce((n, s) => n + s.transactionCount, online.transactionCount),
     },
     sessions: perSession,
+    online,
     commissions: ledger
       ? {
           calculations: { pending: ledger.pending, completed: ledger.completed, error: ledger.errored },

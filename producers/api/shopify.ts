@@ -68,3 +68,14 @@ shopify.get("/:eventId/shopify/conflicts", async (c) => {
   const last = conflicts.at(-1);
   return c.json({ conflicts, next: conflicts.length === query.limit && last ? `?before=${last.id}&limit=${query.limit}` : null });
 });
+
+const ResolveBody = z.strictObject({ note: z.string().min(1).max(500) });
+
+/** A person did what the conflict asked (refunded the online order, checked the item): resolved, with a note. */
+shopify.post("/:eventId/shopify/conflicts/:conflictId/resolve", async (c) => {
+  const eventId = parse(Id, c.req.param("eventId"), "eventId");
+  const conflictId = parse(z.coerce.number().int().min(1), c.req.param("conflictId"), "conflictId");
+  const actor = authorize(c, ["admin"]);
+  const { note } = await parseBody(c, ResolveBody);
+  return c.json(unwrap(await inventoryOf(c.env, eventId).resolveShopifyConflict(conflictId, note, actor)));
+});
