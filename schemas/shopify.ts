@@ -17,6 +17,8 @@ export type ShopifySyncMessage = z.infer<typeof ShopifySyncMessage>;
 export const ShopifyReconcileParams = z.strictObject({
   eventId: Id,
   reason: z.enum(["enabled", "on-demand", "alarm", "schedule"]),
+  /** Also compare every listed item with what Shopify holds (a bulk query): nightly, or asked for. */
+  drift: z.boolean().optional(),
 });
 export type ShopifyReconcileParams = z.infer<typeof ShopifyReconcileParams>;
 

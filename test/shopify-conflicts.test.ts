@@ -3,7 +3,7 @@
 // again, and our edit made while a push is in flight is pushed after it. Each is counted and listed.
 import { exports } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { call } from "./helpers";
+import { call, expectError } from "./helpers";
 import { control, EMULATOR, gql, subscribe, unique } from "./shopify-emulator-helpers";
 import { calls, enabledEvent, productsOf, quantityOf, settled, status } from "./shopify-helpers";
 
@@ -128,5 +128,43 @@ describe("rule 4: our edit made while a push is in flight", () => {
     await vi.waitFor(async () => expect((await productsOf(eventId)).get(`${eventId}-T0001`)!.variants[0]!.price).toBe("30.00"), { timeout: 15_000, interval: 50 });
     await settled(eventId);
     expect((await call("GET", `/v1/events/${eventId}/items/T0001`)).body.shopifyPushedVersion).toBe(second.body.version);
+  });
+});
+
+describe("the drift check (nightly, or on demand)", () => {
+  it("finds what changed on Shopify without a webhook reaching us, and repairs it under the rules", async () => {
+    const { eventId } = await enabledEvent("drift", 4);
+    const products = await productsOf(eventId);
+    const locations = await gql(`{ locations(first: 1) { nodes { id } } }`);
+    // No webhook is handed to the Worker here: every change below is drift it has not heard of.
+    const p1 = products.get(`${eventId}-T0001`)!;
+    const repriced = await gql(
+      `mutation($input: ProductSetInput!, $id: ProductSetIdentifiers) { productSet(identifier: $id, input: $input, synchronous: true) { userErrors { message } } }`,
+      { id: { id: p1.id }, input: { productOptions: [{ name: "Size", values: [{ name: "4T" }] }], variants: [{ id: p1.variants[0]!.id, optionValues: [{ optionName: "Size", name: "4T" }], price: "0.50" }] } },
+    );
+    expect(repriced.body.data.productSet.userErrors).toEqual([]);
+    const p2 = products.get(`${eventId}-T0002`)!;
+    const raised = await gql(
+      `mutation($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input) @idempotent(key: "${eventId}-drift") { userErrors { code } } }`,
+      { input: { name: "available", reason: "correction", quantities: [{ inventoryItemId: p2.variants[0]!.inventoryItemId, locationId: locations.body.data.locations.nodes[0].id, quantity: 4, changeFromQuantity: 1 }] } },
+    );
+    expect(raised.body.data.inventorySetQuantities.userErrors).toEqual([]);
+    const p3 = products.get(`${eventId}-T0003`)!;
+    expect((await gql(`mutation($input: ProductDeleteInput!) { productDelete(input: $input) { userErrors { message } } }`, { input: { id: p3.id } })).body.data.productDelete.userErrors).toEqual([]);
+
+    expectError(await call("POST", `/v1/events/${eventId}/shopify/sync`, { body: { drift: "yes" } }), 400, "VALIDATION_FAILED");
+    const run = await call("POST", `/v1/events/${eventId}/shopify/sync`, { body: { drift: true } });
+    expect(run.status).toBe(202);
+    await vi.waitFor(async () => expect((await call("GET", `/v1/events/${eventId}/shopify/sync/${run.body.instanceId}`)).body.status).toBe("complete"), { timeout: 20_000, interval: 50 });
+    const output = (await call("GET", `/v1/events/${eventId}/shopify/sync/${run.body.instanceId}`)).body.output;
+    expect(output.drift).toEqual({ checked: 3, conflicts: 2, relisted: 1 });
+    await settled(eventId);
+    const after = await productsOf(eventId);
+    expect(after.get(`${eventId}-T0001`)!.variants[0]!.price).toBe("10.00");
+    expect(after.get(`${eventId}-T0002`)!.variants[0]!.inventoryQuantity).toBe(1);
+    expect(after.get(`${eventId}-T0003`)!.id).not.toBe(p3.id);
+    expect(after.get(`${eventId}-T0004`)!.variants[0]!.inventoryQuantity).toBe(1);
+    const kinds = (await conflicts(eventId)).map((c) => `${c.itemId}:${c.kind}`).sort();
+    expect(kinds).toEqual(["T0001:shopify_edit", "T0002:quantity_edit", "T0003:product_deleted"]);
   });
 });

@@ -49,9 +49,9 @@ export const calls = async (match: string) => (await control("GET", `calls?match
   byOutcome: Record<string, number>;
 };
 
-export async function enabledEvent(prefix: string, count: number) {
+export async function enabledEvent(prefix: string, count: number, consignorOf: (index: number) => string = () => "c1") {
   const eventId = unique(prefix);
-  const items = Array.from({ length: count }, (_, i) => item(`T${String(i + 1).padStart(4, "0")}`, "c1", 1000 + i * 25));
+  const items = Array.from({ length: count }, (_, i) => item(`T${String(i + 1).padStart(4, "0")}`, consignorOf(i), 1000 + i * 25));
   const { registerKey } = await seedEvent(eventId, items);
   const put = await call("PUT", `/v1/events/${eventId}/shopify`, { body: { enabled: true } });
   expect(put.status, JSON.stringify(put.body)).toBe(200);

@@ -4,6 +4,7 @@ import { unwrap } from "../lib/errors";
 import { bulkListingResults, bulkState, startBulkListing, type BulkLine } from "../lib/shopify/bulk";
 import { ShopifyClient, ShopifyStop } from "../lib/shopify/client";
 import { shopifyConfig } from "../lib/shopify/config";
+import { catalogueResults, startCatalogueQuery } from "../lib/shopify/drift";
 import { ordersSince } from "../lib/shopify/orders";
 import { pushPlan, resolveLocation } from "../lib/shopify/push";
 import { ensureWebhookSubscriptions } from "../lib/shopify/subscriptions";
@@ -27,6 +28,8 @@ export interface ShopifyReconcileOutput {
   /** Orders read by the inbound half, and the online sales they brought that webhooks had missed. */
   orders: number;
   importedSales: number;
+  /** The drift check, when it ran: items compared, conflicts found, items listed again. */
+  drift?: { checked: number; conflicts: number; relisted: number };
   skipped?: string;
 }
 
@@ -166,6 +169,25 @@ export class ShopifyReconcileWorkflow extends WorkflowEntrypoint<Env, ShopifyRec
       if (!after) break;
     }
     if (latest > since) await step.do("orders: advance the cursor", STEP, async () => unwrap(await inventory.advanceShopifyOrdersCursor(latest)));
+
+    // The drift check (nightly, or asked for): one bulk query of the event's products, compared
+    // with ours item by item; what differs is repaired under the conflict rules.
+    if (params.data.drift) {
+      const operationId = await step.do("drift: start the bulk query", STEP, () => guarded((client) => startCatalogueQuery(client, eventId)));
+      const url = await this.awaitBulk(step, "drift", operationId, guarded);
+      output.drift = await step.do("drift: compare", STEP, async () => {
+        const states = await catalogueResults(url);
+        let checked = 0;
+        let conflicts = 0;
+        for (let i = 0; i < states.length; i += 2_000) {
+          const page = unwrap(await inventory.shopifyDrift(states.slice(i, i + 2_000)));
+          checked += page.checked;
+          conflicts += page.conflicts;
+        }
+        const { relisted } = unwrap(await inventory.shopifyDriftMissing(states.map((s) => s.productId)));
+        return { checked, conflicts, relisted };
+      });
+    }
     return output;
   }
 

@@ -10,7 +10,7 @@ import { onlineTransactionId } from "../../lib/shopify/webhooks";
 import { AppError } from "../../lib/errors";
 import { onlineSummary } from "./online";
 import { takeOnlineOrder, voidOnline, type OnlineContext, type OnlineOrder } from "./online-orders";
-import { productDeleted, productUpdated, quantityChanged, type ProductNews } from "./shopify-news";
+import { driftCheck, driftMissing, productDeleted, productUpdated, quantityChanged, type ProductNews, type ProductState } from "./shopify-news";
 import { ShopifyRelay } from "./shopify-relay";
 import { eventRow, insertEvent, recordedEvent, requireEvent } from "./event";
 import { applyPatch, checkPatch, countByStatus, findItem, itemView, saveItems } from "./items";
@@ -220,12 +220,12 @@ export class Inventory extends DurableObject<Env> {
   }
 
   /** Starts a reconcile now (unless one is running); the instance doing it. */
-  async reconcileShopify(reason: ShopifyReconcileParams["reason"]): Promise<Result<{ instanceId: string; started: boolean }>> {
+  async reconcileShopify(reason: ShopifyReconcileParams["reason"], drift = false): Promise<Result<{ instanceId: string; started: boolean }>> {
     return attempt(async () => {
       const event = requireEvent(this.sql);
       this.sql.run("UPDATE shopify SET stopped = 0 WHERE id = 1");
       const latest = shopifyRow(this.sql).reconcile_instance;
-      const started = await startShopifyReconcile(this.env, { eventId: event.id, reason }, latest);
+      const started = await startShopifyReconcile(this.env, { eventId: event.id, reason, ...(drift ? { drift } : {}) }, latest);
       if (started.started) recordReconcileStarted(this.sql, started.instanceId, Date.now());
       return started;
     });
@@ -332,6 +332,16 @@ export class Inventory extends DurableObject<Env> {
 
   async shopifyProductUpdated(news: ProductNews): Promise<Result<{ conflicts: number }>> {
     return attempt(() => this.newsThenRelay(() => productUpdated(this.sql, news, systemActor("system:shopify-events"), Date.now())));
+  }
+
+  /** The drift check: a page of what Shopify holds, compared with ours (rules 2 and 3). */
+  async shopifyDrift(states: ProductState[]): Promise<Result<{ checked: number; conflicts: number }>> {
+    return attempt(() => this.newsThenRelay(() => driftCheck(this.sql, states, systemActor("system:shopify-reconcile"), Date.now())));
+  }
+
+  /** The drift check's end: items whose product Shopify no longer has are listed again. */
+  async shopifyDriftMissing(presentProductIds: string[]): Promise<Result<{ relisted: number }>> {
+    return attempt(() => this.newsThenRelay(() => driftMissing(this.sql, presentProductIds, systemActor("system:shopify-reconcile"), Date.now())));
   }
 
   /** Deletions and quantities of a queue batch; each one not of this event's items changes nothing. */

@@ -116,3 +116,46 @@ export function quantityChanged(sql: Sql, inventoryItemId: string, available: nu
   markForPush(sql, row.id, now, true);
   return { conflicts: 0 };
 }
+
+/** What the nightly drift check read of one product on Shopify (see lib/shopify/drift.ts). */
+export interface ProductState {
+  productId: string;
+  title: string;
+  status: string;
+  sku: string;
+  price: number;
+  inventoryItemId: string;
+  quantity: number;
+}
+
+/** Items with a change still on its way to Shopify: the drift check leaves them to the push. */
+const pending = (sql: Sql, itemId: string) => sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM shopify_outbox WHERE item_id = ?", itemId)!.n > 0;
+
+/**
+ * The drift check, for a page of what Shopify holds: every listed item of the event is compared
+ * field by field and by quantity with ours, under rules 2 and 3, as if the news had come by webhook
+ * now. Inside a transaction.
+ */
+export function driftCheck(sql: Sql, states: readonly ProductState[], actor: Actor, now: number): { checked: number; conflicts: number } {
+  let checked = 0;
+  let conflicts = 0;
+  for (const state of states) {
+    const row = sql.one<{ id: string }>("SELECT id FROM items WHERE shopify_id = ?", productGid(state.productId));
+    if (!row || pending(sql, row.id)) continue;
+    checked++;
+    conflicts += productUpdated(sql, { productId: state.productId, title: state.title, status: state.status, updatedAt: now, variants: [{ sku: state.sku, price: state.price }] }, actor, now).conflicts;
+    conflicts += quantityChanged(sql, state.inventoryItemId, state.quantity, now, actor, now).conflicts;
+  }
+  return { checked, conflicts };
+}
+
+/** The drift check's last step: a listed item whose product Shopify no longer has is listed again (rule 3). */
+export function driftMissing(sql: Sql, presentProductIds: readonly string[], actor: Actor, now: number): { relisted: number } {
+  const present = new Set(presentProductIds.map(productGid));
+  let relisted = 0;
+  for (const row of sql.all<{ id: string; shopify_id: string }>("SELECT id, shopify_id FROM items WHERE shopify_id IS NOT NULL")) {
+    if (present.has(row.shopify_id) || pending(sql, row.id)) continue;
+    if (productDeleted(sql, row.shopify_id.split("/").pop()!, actor, now).relisted) relisted++;
+  }
+  return { relisted };
+}

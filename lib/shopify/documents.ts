@@ -107,6 +107,23 @@ export const ORDERS_SINCE = /* GraphQL */ `
     }
   }`;
 
+/** Starts a bulk query (the nightly drift check reads a whole event's products this way). */
+export const BULK_RUN_QUERY = /* GraphQL */ `
+  mutation RunBulkQuery($query: String!) {
+    bulkOperationRunQuery(query: $query, groupObjects: false) {
+      bulkOperation { id status }
+      userErrors { field message code }
+    }
+  }`;
+
+/** The query the drift check runs in bulk: every product of an event with what the sale owns. */
+export const catalogueQuery = (eventId: string) => /* GraphQL */ `
+  {
+    products(query: "tag:'event:${eventId}'") {
+      edges { node { id title status updatedAt variants { edges { node { id sku price inventoryQuantity inventoryItem { id } } } } } }
+    }
+  }`;
+
 /** Every document above, by name (for the schema check in the tests). */
 export const DOCUMENTS = {
   LOCATIONS,
@@ -120,6 +137,8 @@ export const DOCUMENTS = {
   WEBHOOK_SUBSCRIPTIONS,
   WEBHOOK_SUBSCRIPTION_CREATE,
   ORDERS_SINCE,
+  BULK_RUN_QUERY,
+  CATALOGUE_QUERY: catalogueQuery("example-event"),
 };
 
 /** Mutations Shopify requires `@idempotent(key:)` on. */

@@ -30,15 +30,21 @@ shopify.get("/:eventId/shopify", async (c) => {
   return c.json(unwrap(await inventoryOf(c.env, eventId).shopifyStatus()));
 });
 
-/** Reconcile now: 202 with the workflow instance doing it (the running one, if any). */
+const SyncBody = z.strictObject({ drift: z.boolean().optional() });
+
+/**
+ * Reconcile now: 202 with the workflow instance doing it (the running one, if any). `{"drift":true}`
+ * also compares every listed item with Shopify (a bulk query), as the nightly run does.
+ */
 shopify.post("/:eventId/shopify/sync", async (c) => {
   const eventId = parse(Id, c.req.param("eventId"), "eventId");
   authorize(c, ["admin"]);
+  const body = (c.req.header("Content-Length") ?? "0") === "0" && !c.req.header("Transfer-Encoding") ? {} : await parseBody(c, SyncBody);
   if (!shopifyConfig(c.env)) throw notConfigured();
   const inventory = inventoryOf(c.env, eventId);
   const status = unwrap(await inventory.shopifyStatus());
   if (!status.enabled) throw new AppError("INVALID_TRANSITION", "Shopify is not enabled for this event", { enabled: false });
-  const { instanceId, started } = unwrap(await inventory.reconcileShopify("on-demand"));
+  const { instanceId, started } = unwrap(await inventory.reconcileShopify("on-demand", body.drift ?? false));
   return c.json({ instanceId, started }, 202);
 });
 
