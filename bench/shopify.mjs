@@ -213,10 +213,15 @@ async function main() {
     );
     if (created.orderCreate.userErrors.length > 0) throw new Error(`orderCreate refused: ${JSON.stringify(created.orderCreate.userErrors)}`);
     const orderedAt = Date.now();
+    let item = null;
     for (;;) {
-      const item = await must("GET", `/v1/events/${eventId}/items/${itemId}`, undefined, [200]);
+      item = await must("GET", `/v1/events/${eventId}/items/${itemId}`, undefined, [200]);
       if (item.soldSessionId === "online") break;
-      if (Date.now() - orderedAt > 30_000) throw new Error(`online order of ${itemId} not taken after 30 s`);
+      if (Date.now() - orderedAt > 30_000) {
+        const deliveries = (await emulator("GET", `webhooks?match=${encodeURIComponent(`${eventId}-${itemId}`)}`)).body.deliveries;
+        const seen = deliveries.map((d) => ({ topic: d.topic, status: d.status, attempts: d.attempts }));
+        throw new Error(`online order of ${itemId} not taken after 30 s; its deliveries: ${JSON.stringify(seen)}; item: ${JSON.stringify(item)}`);
+      }
       await sleep(10);
     }
     onlineLatencies.push(Date.now() - orderedAt);
