@@ -36,6 +36,7 @@ async function splitSku(env: Env, sku: string): Promise<{ eventId: string; itemI
 export async function consumeShopifyEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const bulk: { message: Message<unknown>; body: ShopifyEventMessage }[] = [];
   const each: { message: Message<unknown>; body: ShopifyEventMessage }[] = [];
+  const valid: { message: Message<unknown>; body: ShopifyEventMessage }[] = [];
   for (const message of batch.messages) {
     const parsed = ShopifyEventMessage.safeParse(message.body);
     if (!parsed.success) {
@@ -43,8 +44,20 @@ export async function consumeShopifyEvents(batch: MessageBatch<unknown>, env: En
       message.ack();
       continue;
     }
+    valid.push({ message, body: parsed.data });
+  }
+  const seen = await alreadyHandled(env, valid.map((v) => v.body));
+  const fresh = new Set<string>();
+  for (const { message, body } of valid) {
+    const key = body.eventKey ?? `${body.topic}:${body.webhookId}`;
+    // Handled before (a redelivery, or the same event to another subscription), or twice in this batch.
+    if (seen.has(body.webhookId) || seen.has(key) || fresh.has(key)) {
+      message.ack();
+      continue;
+    }
+    fresh.add(key);
     // Quantities and deletions (thousands after a bulk listing) go to every event in one call each.
-    (parsed.data.level || parsed.data.deletedProductId !== undefined ? bulk : each).push({ message, body: parsed.data });
+    (body.level || body.deletedProductId !== undefined ? bulk : each).push({ message, body });
   }
   if (bulk.length > 0) {
     try {
@@ -53,6 +66,7 @@ export async function consumeShopifyEvents(batch: MessageBatch<unknown>, env: En
         levels: bulk.flatMap(({ body }) => (body.level ? [{ ...body.level, updatedAt: happenedAt(body, body.level.updatedAt) }] : [])),
       };
       for (const eventId of await eventIds(env, true)) unwrap(await env.INVENTORY.getByName(eventId).shopifyLevelsAndDeletions(news));
+      await markHandled(env, bulk.map((b) => b.body));
       for (const { message } of bulk) message.ack();
     } catch (error) {
       console.warn(`shopify-events: ${bulk.length} quantity or deletion news failed; retrying`, error instanceof Error ? error.message : error);
@@ -63,6 +77,7 @@ export async function consumeShopifyEvents(batch: MessageBatch<unknown>, env: En
     each.map(async ({ message, body }) => {
       try {
         await handle(body, env);
+        await markHandled(env, [body]);
         message.ack();
       } catch (error) {
         console.warn(`shopify-events: ${body.topic} ${body.webhookId} failed; retrying`, error instanceof Error ? error.message : error);
@@ -108,3 +123,32 @@ async function handle(message: ShopifyEventMessage, env: Env) {
  * body's whole-second time taken as the end of its second.
  */
 const happenedAt = (message: ShopifyEventMessage, updatedAt: number) => message.triggeredAt ?? updatedAt + 999;
+
+/**
+ * Webhook ids and event keys already handled, of those in `bodies`: one D1 read per batch. A
+ * delivery is marked handled only once its news is applied, so a failure is tried again; two
+ * copies in flight at once are both applied, which the handling makes harmless (every step is
+ * idempotent).
+ */
+async function alreadyHandled(env: Env, bodies: readonly ShopifyEventMessage[]): Promise<Set<string>> {
+  if (bodies.length === 0) return new Set();
+  const keys = bodies.flatMap((b) => [b.webhookId, b.eventKey ?? `${b.topic}:${b.webhookId}`]);
+  const { results } = await env.DB.prepare(
+    `SELECT webhook_id AS k FROM shopify_webhooks WHERE webhook_id IN (SELECT value FROM json_each(?1))
+     UNION SELECT event_key AS k FROM shopify_webhooks WHERE event_key IN (SELECT value FROM json_each(?1))`,
+  )
+    .bind(JSON.stringify(keys))
+    .all<{ k: string }>();
+  return new Set(results.map((r) => r.k));
+}
+
+async function markHandled(env: Env, bodies: readonly ShopifyEventMessage[]): Promise<void> {
+  if (bodies.length === 0) return;
+  const rows = bodies.map((b) => [b.webhookId, b.eventKey ?? `${b.topic}:${b.webhookId}`, b.topic, b.shop ?? null, b.triggeredAt, Date.now()]);
+  await env.DB.prepare(
+    `INSERT OR IGNORE INTO shopify_webhooks (webhook_id, event_key, topic, shop, triggered_at, received_at)
+     SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 FROM json_each(?)`,
+  )
+    .bind(JSON.stringify(rows))
+    .run();
+}

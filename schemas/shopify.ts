@@ -98,6 +98,9 @@ export const ShopifyEventMessage = z.strictObject({
   v: z.literal(1),
   topic: z.string().min(1).max(100),
   webhookId: z.string().min(1).max(200),
+  /** `{topic}:{X-Shopify-Event-Id}`: one event delivered to two subscriptions is one piece of news. */
+  eventKey: z.string().min(1).max(300).optional(),
+  shop: z.string().max(255).nullable().optional(),
   triggeredAt: z.number().int().nullable(),
   order: z
     .strictObject({ orderId: z.string().min(1).max(64), name: z.string().max(200), cancelled: z.boolean(), updatedAt: z.number().int(), lines: z.array(OrderLineNews).max(500) })

@@ -99,13 +99,22 @@ describe("webhook intake", () => {
     expect((await post({ headers: { ...headers, "X-Shopify-Webhook-Id": `${id}-5`, Authorization: "Bearer test-admin-key" }, body })).status).toBe(401);
   });
 
-  it("takes each delivery once: the same webhook id, or the same event under another id, is a duplicate", async () => {
-    const body = JSON.stringify({ id: 1, title: "x" });
-    const id = unique("dup");
-    const headers = { "X-Shopify-Topic": "products/update", "X-Shopify-Webhook-Id": id, "X-Shopify-Event-Id": `ev-${id}`, "X-Shopify-Hmac-Sha256": await hmac(SECRET, body) };
-    expect((await post({ headers, body })).body.duplicate).toBe(false);
-    expect((await post({ headers, body })).body.duplicate).toBe(true);
-    expect((await post({ headers: { ...headers, "X-Shopify-Webhook-Id": `${id}-again` }, body })).body.duplicate).toBe(true);
+  it("takes each delivery once: the same webhook id, or the same event under another id, is applied once", async () => {
+    const { eventId } = await enabledEvent("dup", 1);
+    const order = await orderOnline(eventId, "T0001", "11.00");
+    const [created] = await deliveries("orders/create", `${eventId}-T0001`);
+    // The same delivery three times, and the same event once more under another webhook id.
+    for (const d of [created!, created!, created!]) expect((await post(d)).body).toEqual({ accepted: true });
+    expect((await post(created!, { "X-Shopify-Webhook-Id": `${created!.webhookId}-other` })).status).toBe(200);
+    await vi.waitFor(async () => expect((await statement(eventId)).totals.balance).toBe(660));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await statement(eventId)).items).toHaveLength(1);
+    expect(order.name).toBeTruthy();
+    // Seen once in D1: one row for the event key, whatever the copies.
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM shopify_webhooks WHERE event_key = ?")
+      .bind(`orders/create:${created!.headers["X-Shopify-Event-Id"]}`)
+      .first<{ n: number }>();
+    expect(rows?.n).toBe(1);
   });
 });
 
