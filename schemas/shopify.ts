@@ -121,3 +121,15 @@ export const ShopifyEventMessage = z.strictObject({
   level: z.strictObject({ inventoryItemId: z.string().min(1).max(64), available: z.number().int(), updatedAt: z.number().int() }).optional(),
 });
 export type ShopifyEventMessage = z.infer<typeof ShopifyEventMessage>;
+
+/** What the drift check read of one product on Shopify (numeric ids, as webhooks give them). */
+export interface ShopifyProductState {
+  productId: string;
+  title: string;
+  status: string;
+  sku: string;
+  /** Integer cents. */
+  price: number;
+  inventoryItemId: string;
+  quantity: number;
+}

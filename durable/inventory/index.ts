@@ -10,7 +10,7 @@ import { onlineTransactionId } from "../../lib/shopify/webhooks";
 import { AppError } from "../../lib/errors";
 import { onlineSummary } from "./online";
 import { takeOnlineOrder, voidOnline, type OnlineContext, type OnlineOrder } from "./online-orders";
-import { driftCheck, driftMissing, productDeleted, productUpdated, quantityChanged, type ProductNews, type ProductState } from "./shopify-news";
+import { driftCheck, driftMissing, productDeleted, productUpdated, quantityChanged, type ProductNews } from "./shopify-news";
 import { ShopifyRelay } from "./shopify-relay";
 import { eventRow, insertEvent, recordedEvent, requireEvent } from "./event";
 import { applyPatch, checkPatch, countByStatus, findItem, itemView, saveItems } from "./items";
@@ -18,7 +18,7 @@ import { batchOf, saleOf, voidOf, type RejectedMessage, type SaleOutcome } from 
 import { itemRow, MIGRATIONS } from "./schema";
 import { shopifyConfig } from "../../lib/shopify/config";
 import { startShopifyReconcile } from "../../producers/shopify-reconcile";
-import type { ShopifyConflict, ShopifyPlan, ShopifyPushed, ShopifyReconcileParams, ShopifyStatus } from "../../schemas/shopify";
+import type { ShopifyConflict, ShopifyPlan, ShopifyProductState, ShopifyPushed, ShopifyReconcileParams, ShopifyStatus } from "../../schemas/shopify";
 import {
   resolveConflict,
   advanceOrdersCursor,
@@ -335,7 +335,7 @@ export class Inventory extends DurableObject<Env> {
   }
 
   /** The drift check: a page of what Shopify holds, compared with ours (rules 2 and 3). */
-  async shopifyDrift(states: ProductState[]): Promise<Result<{ checked: number; conflicts: number }>> {
+  async shopifyDrift(states: ShopifyProductState[]): Promise<Result<{ checked: number; conflicts: number }>> {
     return attempt(() => this.newsThenRelay(() => driftCheck(this.sql, states, systemActor("system:shopify-reconcile"), Date.now())));
   }
 

@@ -2,6 +2,7 @@ import { audit } from "../../lib/audit";
 import { moneyString } from "../../lib/shopify/mapping";
 import type { Sql } from "../../lib/sql";
 import type { Actor } from "../../schemas/domain";
+import type { ShopifyProductState } from "../../schemas/shopify";
 import { HELD_SQL } from "./holds";
 import type { ItemRow } from "./schema";
 
@@ -117,17 +118,6 @@ export function quantityChanged(sql: Sql, inventoryItemId: string, available: nu
   return { conflicts: 0 };
 }
 
-/** What the nightly drift check read of one product on Shopify (see lib/shopify/drift.ts). */
-export interface ProductState {
-  productId: string;
-  title: string;
-  status: string;
-  sku: string;
-  price: number;
-  inventoryItemId: string;
-  quantity: number;
-}
-
 /** Items with a change still on its way to Shopify: the drift check leaves them to the push. */
 const pending = (sql: Sql, itemId: string) => sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM shopify_outbox WHERE item_id = ?", itemId)!.n > 0;
 
@@ -136,7 +126,7 @@ const pending = (sql: Sql, itemId: string) => sql.one<{ n: number }>("SELECT COU
  * field by field and by quantity with ours, under rules 2 and 3, as if the news had come by webhook
  * now. Inside a transaction.
  */
-export function driftCheck(sql: Sql, states: readonly ProductState[], actor: Actor, now: number): { checked: number; conflicts: number } {
+export function driftCheck(sql: Sql, states: readonly ShopifyProductState[], actor: Actor, now: number): { checked: number; conflicts: number } {
   let checked = 0;
   let conflicts = 0;
   for (const state of states) {

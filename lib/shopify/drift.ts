@@ -2,17 +2,7 @@ import { ShopifyStop, type ShopifyClient } from "./client";
 import { BULK_RUN_QUERY, catalogueQuery } from "./documents";
 import { centsOf } from "./mapping";
 import { legacyId } from "./orders";
-
-/** What Shopify holds of one product of the event, as the drift check compares it with ours. */
-export interface ShopifyProductState {
-  productId: string;
-  title: string;
-  status: string;
-  sku: string;
-  price: number;
-  inventoryItemId: string;
-  quantity: number;
-}
+import type { ShopifyProductState } from "../../schemas/shopify";
 
 /** Starts the bulk query of an event's products; the operation to poll. */
 export async function startCatalogueQuery(client: ShopifyClient, eventId: string): Promise<string> {
