@@ -17,7 +17,6 @@ import { applyPatch, checkPatch, countByStatus, findItem, itemView, saveItems } 
 import { batchOf, saleOf, voidOf, type RejectedMessage, type SaleOutcome } from "./sales";
 import { itemRow, MIGRATIONS } from "./schema";
 import { shopifyConfig } from "../../lib/shopify/config";
-import { startShopifyReconcile } from "../../producers/shopify-reconcile";
 import type { ShopifyConflict, ShopifyPlan, ShopifyProductState, ShopifyPushed, ShopifyReconcileParams, ShopifyStatus } from "../../schemas/shopify";
 import {
   resolveConflict,
@@ -29,7 +28,6 @@ import {
   recordConflicts,
   recordFailure,
   recordPushed,
-  recordReconcileStarted,
   setEnabled,
   setLocation,
   shopifyRow,
@@ -207,7 +205,10 @@ export class Inventory extends DurableObject<Env> {
     return attempt(async () => {
       requireEvent(this.sql);
       this.ctx.storage.transactionSync(() => setEnabled(this.sql, enabled, actor, Date.now()));
-      if (enabled) await this.relayShopify();
+      if (enabled) {
+        await this.shopifyRelay.subscribeWebhooks();
+        await this.relayShopify();
+      }
       return { ...statusOf(this.sql, shopifyConfig(this.env) !== null), reconcileInstance: shopifyRow(this.sql).reconcile_instance };
     });
   }
@@ -224,10 +225,7 @@ export class Inventory extends DurableObject<Env> {
     return attempt(async () => {
       const event = requireEvent(this.sql);
       this.sql.run("UPDATE shopify SET stopped = 0 WHERE id = 1");
-      const latest = shopifyRow(this.sql).reconcile_instance;
-      const started = await startShopifyReconcile(this.env, { eventId: event.id, reason, ...(drift ? { drift } : {}) }, latest);
-      if (started.started) recordReconcileStarted(this.sql, started.instanceId, Date.now());
-      return started;
+      return this.shopifyRelay.startReconcile({ eventId: event.id, reason, ...(drift ? { drift } : {}) });
     });
   }
 

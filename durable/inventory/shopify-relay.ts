@@ -1,8 +1,10 @@
+import { ShopifyClient } from "../../lib/shopify/client";
 import { shopifyConfig } from "../../lib/shopify/config";
+import { ensureWebhookSubscriptions } from "../../lib/shopify/subscriptions";
 import type { Sql } from "../../lib/sql";
 import { startShopifyReconcile } from "../../producers/shopify-reconcile";
 import type { ShopifyReconcileParams } from "../../schemas/shopify";
-import { outboxWaiting, recordReconcileStarted, RESEND_AFTER_MS, shopifyRow, takeForRelay } from "./shopify";
+import { outboxWaiting, recordFailure, recordReconcileStarted, RESEND_AFTER_MS, shopifyRow, takeForRelay } from "./shopify";
 
 /** Outbox rows per `shopify-sync` message. */
 const RELAY_BATCH = 500;
@@ -51,10 +53,25 @@ export class ShopifyRelay {
   }
 
   /** Starts a reconcile unless the latest one still runs; the instance doing the work. */
-  async startReconcile(params: ShopifyReconcileParams): Promise<string> {
+  async startReconcile(params: ShopifyReconcileParams): Promise<{ instanceId: string; started: boolean }> {
     const started = await startShopifyReconcile(this.ctx.env, params, shopifyRow(this.ctx.sql).reconcile_instance);
     if (started.started) recordReconcileStarted(this.ctx.sql, started.instanceId, Date.now());
-    return started.instanceId;
+    return started;
+  }
+
+  /**
+   * Subscribes the app's webhook endpoint to the topics the sale reads, when this Worker knows its
+   * public address (on enabling an event). A failure does not refuse the settings: it shows on the
+   * status, and every reconcile run subscribes again.
+   */
+  async subscribeWebhooks(): Promise<void> {
+    const config = shopifyConfig(this.ctx.env);
+    if (!config?.publicOrigin) return;
+    try {
+      await ensureWebhookSubscriptions(new ShopifyClient(config, { maxRetryTime: 10_000 }), `${config.publicOrigin}/v1/shopify/webhooks`);
+    } catch (error) {
+      recordFailure(this.ctx.sql, `webhook subscriptions: ${error instanceof Error ? error.message : String(error)}`, false, Date.now());
+    }
   }
 
   /** The alarm: the periodic reconcile while a session runs, then whatever the outbox still holds. */
