@@ -83,7 +83,8 @@ export async function bulkState(client: ShopifyClient, operationId: string): Pro
 export async function bulkListingResults(url: string, lines: readonly BulkLine[]): Promise<{ pushed: ShopifyPushed[]; failed: { itemId: string; message: string }[] }> {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`bulk results answered HTTP ${response.status}`);
-  const text = await response.text();
+  // JSONL (not text/*): read as bytes and decode as UTF-8.
+  const text = new TextDecoder().decode(await response.arrayBuffer());
   const pushed: ShopifyPushed[] = [];
   const failed: { itemId: string; message: string }[] = [];
   let index = 0;

@@ -24,7 +24,7 @@ export async function catalogueResults(url: string): Promise<ShopifyProductState
   if (!response.ok) throw new Error(`bulk results answered HTTP ${response.status}`);
   const products = new Map<string, { title: string; status: string }>();
   const variants: { parent: string; sku: string; price: number; inventoryItemId: string; quantity: number }[] = [];
-  for (const raw of (await response.text()).split("\n")) {
+  for (const raw of new TextDecoder().decode(await response.arrayBuffer()).split("\n")) {
     if (raw.trim() === "") continue;
     const row = JSON.parse(raw) as { id: string; title?: string; status?: string; sku?: string | null; price?: string; inventoryQuantity?: number; inventoryItem?: { id: string }; __parentId?: string };
     if (row.__parentId) {
