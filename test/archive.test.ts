@@ -1,6 +1,6 @@
 import { env, introspectWorkflow, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { ARCHIVE_KINDS, type ArchiveManifest } from "../schemas/archive";
+import { ARCHIVE_COLUMNS, ARCHIVE_KINDS, type ArchiveManifest } from "../schemas/archive";
 import { exports } from "cloudflare:workers";
 import { ADMIN, BASE, call, checkout, createSession, item, seedEvent } from "./helpers";
 
@@ -30,7 +30,8 @@ async function endedSession(eventId: string) {
 /** What the objects hold for the session, as the archive should copy it. */
 async function held(eventId: string): Promise<Rows> {
   const session = await runInDurableObject(env.SALE_SESSION.getByName(`${eventId}:s1`), (_i, state) => ({
-    transactions: state.storage.sql.exec("SELECT * FROM transactions ORDER BY id").toArray(),
+    // A transaction's lines are in its row; the archive copies them as transaction_items.
+    transactions: state.storage.sql.exec(`SELECT ${ARCHIVE_COLUMNS.transactions.join(", ")} FROM transactions ORDER BY id`).toArray(),
     transaction_items: state.storage.sql.exec("SELECT * FROM transaction_items ORDER BY tx_id, position").toArray(),
     audit: state.storage.sql.exec("SELECT * FROM audit ORDER BY seq").toArray(),
   }));
