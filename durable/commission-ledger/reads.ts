@@ -13,10 +13,18 @@ export function calculationView(sql: Sql, txId: string): CalculationView {
   return view(calc);
 }
 
+/**
+ * Calculations in id order after `afterId`, of one status or all. Completed ones (nearly all) are
+ * read in key order, skipping the others; the others through their index (calculations_unfinished,
+ * which the query names by its condition).
+ */
 export function calculationPage(sql: Sql, status: CalculationStatus | null, afterId: string, limit: number): { calculations: CalculationView[]; next: string | null } {
-  const rows = status
-    ? sql.all<CalculationRow>("SELECT * FROM calculations WHERE status = ? AND tx_id > ? ORDER BY tx_id LIMIT ?", status, afterId, limit)
-    : sql.all<CalculationRow>("SELECT * FROM calculations WHERE tx_id > ? ORDER BY tx_id LIMIT ?", afterId, limit);
+  const rows =
+    status === null
+      ? sql.all<CalculationRow>("SELECT * FROM calculations WHERE tx_id > ? ORDER BY tx_id LIMIT ?", afterId, limit)
+      : status === "completed"
+        ? sql.all<CalculationRow>("SELECT * FROM calculations NOT INDEXED WHERE tx_id > ? AND status = 'completed' ORDER BY tx_id LIMIT ?", afterId, limit)
+        : sql.all<CalculationRow>("SELECT * FROM calculations WHERE status = ? AND status != 'completed' AND tx_id > ? ORDER BY tx_id LIMIT ?", status, afterId, limit);
   return { calculations: rows.map((r) => view(r)), next: rows.length === limit ? rows.at(-1)!.tx_id : null };
 }
 
@@ -37,7 +45,11 @@ export function summarize(sql: Sql): CommissionSummary {
     "SELECT * FROM ledger_meta WHERE id = 1",
   )!;
   const counts: Record<CalculationStatus, number> = { pending: 0, completed: 0, error: 0 };
-  for (const r of sql.all<{ status: CalculationStatus; n: number }>("SELECT status, COUNT(*) AS n FROM calculations GROUP BY status")) counts[r.status] = r.n;
+  // Each count from its partial index, not from the calculations themselves.
+  counts.completed = sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM calculations WHERE status = 'completed'")!.n;
+  for (const r of sql.all<{ status: CalculationStatus; n: number }>("SELECT status, COUNT(*) AS n FROM calculations WHERE status != 'completed' GROUP BY status")) {
+    counts[r.status] = r.n;
+  }
   const byConsignor = new Map<string, CommissionSummary["consignors"][number]>();
   for (const c of sql.all<ConsignorRow>("SELECT * FROM consignors ORDER BY id")) {
     byConsignor.set(c.id, { consignorId: c.id, name: c.name, tier: c.tier, sales: 0, reversals: 0, adjustments: 0, balance: 0 });

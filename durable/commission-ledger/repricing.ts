@@ -66,7 +66,7 @@ export function repricePage(ledger: LedgerContext, { id: batchId, consignor_id: 
         REPRICE_PAGE,
       )
     : sql.all<{ tx_id: string }>(
-        "SELECT tx_id FROM calculations WHERE tx_id > ? AND status = 'completed' AND voided_at IS NULL ORDER BY tx_id LIMIT ?",
+        "SELECT tx_id FROM calculations NOT INDEXED WHERE tx_id > ? AND status = 'completed' AND voided_at IS NULL ORDER BY tx_id LIMIT ?",
         cursor,
         REPRICE_PAGE,
       );

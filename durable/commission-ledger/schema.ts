@@ -70,6 +70,14 @@ export const MIGRATIONS: string[][] = [
        SELECT c.tx_id, l.key, l.value ->> 0, l.value ->> 1, l.value ->> 2, l.value ->> 3, l.value ->> 4, l.value ->> 5
        FROM calculations c, json_each(c.lines) l`,
   ],
+  // Calculations by status without a page at a random place per sale: completed ones by when
+  // they completed (each batch's land together at the end), the rest (pending, error: few) by
+  // status and id.
+  [
+    `DROP INDEX calculations_by_status`,
+    `CREATE INDEX calculations_completed ON calculations (completed_at) WHERE status = 'completed'`,
+    `CREATE INDEX calculations_unfinished ON calculations (status, tx_id) WHERE status != 'completed'`,
+  ],
 ];
 
 export type RatesRow = { base: number; volunteer_bonus: number; super_bonus: number; updated_at: number };
