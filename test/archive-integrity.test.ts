@@ -2,7 +2,7 @@ import { env, introspectWorkflow, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import type { ArchiveManifest } from "../schemas/archive";
 import { verifyArchive } from "../workflows/archive-store";
-import { call, checkout, createSession, item, seedEvent } from "./helpers";
+import { archivedRows, call, checkout, createSession, item, seedEvent } from "./helpers";
 
 /** The archive waits for the ledger, keeps up with rows that change after it ran, and verifies content. */
 
@@ -83,7 +83,7 @@ describe("the archive waits for the ledger", () => {
     const voided = await env.DB.prepare("SELECT status, void_reason FROM transactions WHERE event_id = 'ch' AND id = ?").bind(b.body.id).first();
     expect(voided).toEqual({ status: "voided", void_reason: "returned" });
     const manifest = (await call("GET", "/v1/archive/manifests/ch/s1")).body as ArchiveManifest;
-    const lines = (await (await env.ARCHIVE.get(manifest.kinds.transactions.parts[0]!.key))!.text()).trimEnd().split("\n").map((l) => JSON.parse(l));
+    const lines = await archivedRows(env.ARCHIVE, manifest.kinds.transactions.parts[0]!.key);
     expect(lines.find((l) => l.id === b.body.id)).toMatchObject({ status: "voided" });
 
     // After the prune: a tier change re-prices the session's sales with adjustment entries.

@@ -1,5 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import { gunzipText } from "../lib/gzip";
 
 export const ADMIN = "test-admin-key";
 export const BASE = "http://pos.test";
@@ -88,4 +89,13 @@ export function checkout(eventId: string, sessionId: string, key: string, items:
     key,
     body: { id: txId(), registerId: "reg-1", shopperCode: "S-100", items, ...extra },
   });
+}
+
+/** The rows of one archived part in R2 (gzipped NDJSON), parsed. */
+export async function archivedRows(bucket: R2Bucket, key: string): Promise<Record<string, unknown>[]> {
+  const object = await bucket.get(key);
+  if (!object) throw new Error(`R2 part ${key} is missing`);
+  expect(object.httpMetadata).toMatchObject({ contentType: "application/x-ndjson", contentEncoding: "gzip" });
+  const text = await gunzipText(object.body);
+  return text.trimEnd().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
 }

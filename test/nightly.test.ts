@@ -38,7 +38,7 @@ describe("nightly jobs", () => {
     // nk's sale never reached the ledger (its message was lost).
     await vi.waitFor(async () => expect((await call("GET", `/v1/events/nk/commissions/calculations/${sale.body.id}`)).status).toBe(200));
     await runInDurableObject(env.COMMISSION_LEDGER.getByName("nk"), (_instance, state) => {
-      for (const table of ["entries", "calculation_items", "calculations"]) state.storage.sql.exec(`DELETE FROM ${table}`);
+      for (const table of ["entries", "calculations"]) state.storage.sql.exec(`DELETE FROM ${table}`);
     });
     const reports = await reconcileAll(env, 0);
     expect(reports.find((r) => r.eventId === "nb")?.error).toMatch(/transactions/);

@@ -1,5 +1,6 @@
 import { joinInChunks } from "../lib/chunks";
 import { hex, sha256Hex, sha256OfChunks } from "../lib/crypto";
+import { gzipChunks } from "../lib/gzip";
 import { unwrap } from "../lib/errors";
 import { sessionObjectName } from "../lib/ids";
 import {
@@ -16,12 +17,10 @@ import {
 } from "../schemas/archive";
 import { archivedValues, countInD1, readBackPart, upsertPage } from "./archive-d1";
 
-/** The R2 key of one page of one kind: the same page always lands on the same key. */
+/** The R2 key of one page of one kind (gzipped NDJSON): the same page always lands on the same key. */
 export const partKey = (s: SessionRef, kind: ArchiveKind, page: number) =>
-  `archive/${s.eventId}/${s.sessionId}/${kind}/part-${String(page).padStart(5, "0")}.ndjson`;
+  `archive/${s.eventId}/${s.sessionId}/${kind}/part-${String(page).padStart(5, "0")}.ndjson.gz`;
 export const manifestKey = (s: SessionRef) => `archive/${s.eventId}/${s.sessionId}/manifest.json`;
-
-const encoder = new TextEncoder();
 
 /** SHA-256 of the rows' values as one JSON array (`[[…],[…]]`), hashed in chunks. */
 const contentHash = (values: readonly unknown[][]) => sha256OfChunks(["[", ...joinInChunks(values.map((v) => JSON.stringify(v)), ","), "]"]);
@@ -82,19 +81,21 @@ function keyOf(kind: ArchiveKind, row: Record<string, unknown>): string {
 }
 
 /**
- * One page: read it from its object, write it to R2 as NDJSON under a deterministic key, upsert it
- * into D1. Every part of it can run again with the same result. Only this page is in memory.
+ * One page: read it from its object, write it to R2 as gzipped NDJSON under a deterministic key,
+ * upsert it into D1. Every part of it can run again with the same result. Only this page is in
+ * memory, and of its NDJSON only the compressed bytes are held whole.
  */
 export async function archivePage(env: Env, s: SessionRef, kind: ArchiveKind, page: number, after: string): Promise<{ part: ArchivePart | null; next: string | null }> {
   const { rows, next } = await readPage(env, s, kind, after);
   if (rows.length === 0) return { part: null, next: null };
-  // Built and hashed in small chunks (see lib/chunks.ts), encoded once: the same bytes are hashed, counted and stored.
-  const encoded = joinInChunks(rows.map((r) => `${JSON.stringify({ eventId: s.eventId, sessionId: s.sessionId, ...r })}\n`)).map((c) => encoder.encode(c));
-  const body = new Uint8Array(encoded.reduce((n, c) => n + c.byteLength, 0));
-  encoded.reduce((offset, c) => (body.set(c, offset), offset + c.byteLength), 0);
+  // Built in small chunks (see lib/chunks.ts) and compressed as they come: the bytes hashed, counted and stored are the gzip.
+  const body = await gzipChunks(joinInChunks(rows.map((r) => `${JSON.stringify({ eventId: s.eventId, sessionId: s.sessionId, ...r })}\n`)));
   const key = partKey(s, kind, page);
   const [sha256, contentSha256] = await Promise.all([sha256Hex(body), contentHash(rows.map((r) => archivedValues(kind, r)))]);
-  await env.ARCHIVE.put(key, body, { httpMetadata: { contentType: "application/x-ndjson" }, customMetadata: { sha256, count: String(rows.length) } });
+  await env.ARCHIVE.put(key, body, {
+    httpMetadata: { contentType: "application/x-ndjson", contentEncoding: "gzip" },
+    customMetadata: { sha256, count: String(rows.length) },
+  });
   await upsertPage(env.DB, s, kind, rows);
   return { part: { key, count: rows.length, bytes: body.byteLength, sha256, contentSha256, after, last: keyOf(kind, rows.at(-1)!) }, next };
 }

@@ -2,7 +2,7 @@ import type { Sql } from "../../lib/sql";
 import type { TransactionCompleted, TransactionMessage } from "../../schemas/messages";
 import type { LedgerContext } from "./context";
 import { price, type Priced } from "./pricing";
-import { calculation, type CalculationRow } from "./schema";
+import { calculation, storedLines, type CalculationRow } from "./schema";
 import type { CalculationOutcome } from "./types";
 import { auditRejected, reverse, voidOf } from "./voids";
 
@@ -78,7 +78,7 @@ export function salesOf(ledger: LedgerContext, messages: readonly TransactionCom
     ledger.sql
       .insertManyReturning<{ tx_id: string }>(
         `INSERT OR IGNORE INTO calculations (tx_id, session_id, register_id, occurred_at, status, attempts, error_code, error,
-           sale_total, base_amount, bonus_amount, total_amount, message, created_at, updated_at, completed_at)`,
+           sale_total, base_amount, bonus_amount, total_amount, message, lines, created_at, updated_at, completed_at)`,
         candidates.map((i) => {
           const message = messages[i]!;
           const p = priced[i]!;
@@ -96,6 +96,7 @@ export function salesOf(ledger: LedgerContext, messages: readonly TransactionCom
             p.ok ? p.total - p.base : null,
             p.ok ? p.total : null,
             JSON.stringify(message),
+            p.ok ? storedLines(p.lines) : "[]",
             now,
             now,
             p.ok ? now : null,
@@ -148,17 +149,12 @@ function mismatchOf(calc: CalculationRow, message: TransactionCompleted): string
 }
 
 /**
- * Writes the lines of priced sales and what each consignor is owed, and applies voids that were
- * waiting for them. In a transaction, right after their calculations became `completed`.
+ * Writes what each consignor is owed by priced sales (a sale entry per consignor of their lines,
+ * which is also how a consignor's sales are found), and applies voids that were waiting for
+ * them. In a transaction, right after their calculations became `completed` with their lines.
  */
 export function book(sql: Sql, bookings: readonly Booking[], now: number, tally: Tally) {
   if (bookings.length === 0) return;
-  sql.insertMany(
-    "INSERT INTO calculation_items (tx_id, position, item_id, consignor_id, price, rate, base_commission, commission)",
-    bookings.flatMap(({ message, priced }) =>
-      priced.lines.map((line, position) => [message.transactionId, position, line.itemId, line.consignorId, line.price, line.rate, line.baseCommission, line.commission]),
-    ),
-  );
   sql.insertMany(
     "INSERT INTO entries (consignor_id, tx_id, kind, amount, created_at)",
     bookings.flatMap(({ message, priced }) => [...priced.perConsignor].map(([consignorId, amount]) => [consignorId, message.transactionId, "sale", amount, now])),

@@ -2,7 +2,7 @@ import { notFound } from "../../lib/errors";
 import type { Sql } from "../../lib/sql";
 import { TransactionCompleted } from "../../schemas/messages";
 import type { LedgerContext } from "./context";
-import { calculation, type CalculationItemRow, type CalculationRow, type CalculationStatus, type ConsignorRow } from "./schema";
+import { calculation, linesOf, type CalculationItemRow, type CalculationRow, type CalculationStatus, type ConsignorRow } from "./schema";
 import type { CalculationView, CommissionSummary, ConsignorStatement } from "./types";
 
 // What the ledger shows; reads only.
@@ -10,14 +10,22 @@ import type { CalculationView, CommissionSummary, ConsignorStatement } from "./t
 export function calculationView(sql: Sql, txId: string): CalculationView {
   const calc = calculation(sql, txId);
   if (!calc) throw notFound(`calculation ${txId}`);
-  return view(sql, calc);
+  return view(calc);
 }
 
+/**
+ * Calculations in id order after `afterId`, of one status or all. Completed ones (nearly all) are
+ * read in key order, skipping the others; the others through their index (calculations_unfinished,
+ * which the query names by its condition).
+ */
 export function calculationPage(sql: Sql, status: CalculationStatus | null, afterId: string, limit: number): { calculations: CalculationView[]; next: string | null } {
-  const rows = status
-    ? sql.all<CalculationRow>("SELECT * FROM calculations WHERE status = ? AND tx_id > ? ORDER BY tx_id LIMIT ?", status, afterId, limit)
-    : sql.all<CalculationRow>("SELECT * FROM calculations WHERE tx_id > ? ORDER BY tx_id LIMIT ?", afterId, limit);
-  return { calculations: rows.map((r) => view(sql, r)), next: rows.length === limit ? rows.at(-1)!.tx_id : null };
+  const rows =
+    status === null
+      ? sql.all<CalculationRow>("SELECT * FROM calculations WHERE tx_id > ? ORDER BY tx_id LIMIT ?", afterId, limit)
+      : status === "completed"
+        ? sql.all<CalculationRow>("SELECT * FROM calculations NOT INDEXED WHERE tx_id > ? AND status = 'completed' ORDER BY tx_id LIMIT ?", afterId, limit)
+        : sql.all<CalculationRow>("SELECT * FROM calculations WHERE status = ? AND status != 'completed' AND tx_id > ? ORDER BY tx_id LIMIT ?", status, afterId, limit);
+  return { calculations: rows.map((r) => view(r)), next: rows.length === limit ? rows.at(-1)!.tx_id : null };
 }
 
 /** Which of `txIds` the ledger has a calculation for, and which voids it has applied or holds. */
@@ -37,7 +45,11 @@ export function summarize(sql: Sql): CommissionSummary {
     "SELECT * FROM ledger_meta WHERE id = 1",
   )!;
   const counts: Record<CalculationStatus, number> = { pending: 0, completed: 0, error: 0 };
-  for (const r of sql.all<{ status: CalculationStatus; n: number }>("SELECT status, COUNT(*) AS n FROM calculations GROUP BY status")) counts[r.status] = r.n;
+  // Each count from its partial index, not from the calculations themselves.
+  counts.completed = sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM calculations WHERE status = 'completed'")!.n;
+  for (const r of sql.all<{ status: CalculationStatus; n: number }>("SELECT status, COUNT(*) AS n FROM calculations WHERE status != 'completed' GROUP BY status")) {
+    counts[r.status] = r.n;
+  }
   const byConsignor = new Map<string, CommissionSummary["consignors"][number]>();
   for (const c of sql.all<ConsignorRow>("SELECT * FROM consignors ORDER BY id")) {
     byConsignor.set(c.id, { consignorId: c.id, name: c.name, tier: c.tier, sales: 0, reversals: 0, adjustments: 0, balance: 0 });
@@ -70,8 +82,12 @@ export function statementOf(ledger: Pick<LedgerContext, "sql" | "consignor">, co
   if (!consignor) throw notFound(`consignor ${consignorId}`);
   const items = sql
     .all<CalculationItemRow & { tx_id: string; session_id: string; occurred_at: number; voided_at: number | null }>(
-      `SELECT i.*, c.session_id, c.occurred_at, c.voided_at FROM calculation_items i JOIN calculations c ON c.tx_id = i.tx_id
-       WHERE i.consignor_id = ? ORDER BY c.occurred_at, i.tx_id, i.position`,
+      // Every consignor of a calculated sale has its sale entry (entries_by_consignor finds them).
+      `SELECT c.tx_id, l.key AS position, l.value ->> 0 AS item_id, l.value ->> 1 AS consignor_id, l.value ->> 2 AS price,
+         l.value ->> 3 AS rate, l.value ->> 4 AS base_commission, l.value ->> 5 AS commission, c.session_id, c.occurred_at, c.voided_at
+       FROM entries e JOIN calculations c ON c.tx_id = e.tx_id JOIN json_each(c.lines) l
+       WHERE e.consignor_id = ? AND e.kind = 'sale' AND l.value ->> 1 = e.consignor_id
+       ORDER BY c.occurred_at, c.tx_id, l.key`,
       consignorId,
     )
     .map((r) => ({
@@ -109,7 +125,7 @@ export function statementOf(ledger: Pick<LedgerContext, "sql" | "consignor">, co
   };
 }
 
-function view(sql: Sql, calc: CalculationRow): CalculationView {
+function view(calc: CalculationRow): CalculationView {
   return {
     transactionId: calc.tx_id,
     sessionId: calc.session_id,
@@ -121,9 +137,7 @@ function view(sql: Sql, calc: CalculationRow): CalculationView {
     baseAmount: calc.base_amount,
     bonusAmount: calc.bonus_amount,
     totalAmount: calc.total_amount,
-    items: sql
-      .all<CalculationItemRow>("SELECT * FROM calculation_items WHERE tx_id = ? ORDER BY position", calc.tx_id)
-      .map((i) => ({ itemId: i.item_id, consignorId: i.consignor_id, price: i.price, rate: i.rate, baseCommission: i.base_commission, commission: i.commission })),
+    items: linesOf(calc).map((i) => ({ itemId: i.item_id, consignorId: i.consignor_id, price: i.price, rate: i.rate, baseCommission: i.base_commission, commission: i.commission })),
     voided: calc.voided_at !== null,
     voidReason: calc.void_reason,
     occurredAt: calc.occurred_at,

@@ -3,7 +3,7 @@ import { commissionOf, rateFor } from "../../lib/money";
 import type { Sql } from "../../lib/sql";
 import { systemActor } from "../../schemas/domain";
 import type { LedgerContext } from "./context";
-import type { CalculationItemRow } from "./schema";
+import { linesOf } from "./schema";
 
 /** Completed calculations re-priced per SQL transaction by an adjustment batch. */
 export const REPRICE_PAGE = 200;
@@ -58,14 +58,15 @@ export function repricePage(ledger: LedgerContext, { id: batchId, consignor_id: 
   const rates = ledger.rates();
   const calcs = consignorId
     ? sql.all<{ tx_id: string }>(
-        `SELECT DISTINCT c.tx_id FROM calculation_items i JOIN calculations c ON c.tx_id = i.tx_id
-         WHERE i.consignor_id = ? AND i.tx_id > ? AND c.status = 'completed' AND c.voided_at IS NULL ORDER BY i.tx_id LIMIT ?`,
+        // A consignor's calculated sales are those with a sale entry for them (entries_by_consignor).
+        `SELECT DISTINCT c.tx_id FROM entries e JOIN calculations c ON c.tx_id = e.tx_id
+         WHERE e.consignor_id = ? AND e.kind = 'sale' AND e.tx_id > ? AND c.status = 'completed' AND c.voided_at IS NULL ORDER BY c.tx_id LIMIT ?`,
         consignorId,
         cursor,
         REPRICE_PAGE,
       )
     : sql.all<{ tx_id: string }>(
-        "SELECT tx_id FROM calculations WHERE tx_id > ? AND status = 'completed' AND voided_at IS NULL ORDER BY tx_id LIMIT ?",
+        "SELECT tx_id FROM calculations NOT INDEXED WHERE tx_id > ? AND status = 'completed' AND voided_at IS NULL ORDER BY tx_id LIMIT ?",
         cursor,
         REPRICE_PAGE,
       );
@@ -74,7 +75,7 @@ export function repricePage(ledger: LedgerContext, { id: batchId, consignor_id: 
   if (rates) {
     for (const { tx_id } of calcs) {
       const due = new Map<string, number>();
-      for (const item of sql.all<CalculationItemRow>("SELECT * FROM calculation_items WHERE tx_id = ?", tx_id)) {
+      for (const item of linesOf(sql.one<{ lines: string }>("SELECT lines FROM calculations WHERE tx_id = ?", tx_id)!)) {
         if (consignorId && item.consignor_id !== consignorId) continue;
         const tier = ledger.consignor(item.consignor_id)?.tier ?? "standard";
         due.set(item.consignor_id, (due.get(item.consignor_id) ?? 0) + commissionOf(item.price, rateFor(rates, tier)));

@@ -6,7 +6,7 @@ import { TransactionCompleted } from "../../schemas/messages";
 import { applyTally, book, newTally, outcomeOf } from "./calculations";
 import type { LedgerContext } from "./context";
 import { price, type Priced } from "./pricing";
-import { calculation, type CalculationRow } from "./schema";
+import { calculation, storedLines, type CalculationRow } from "./schema";
 import type { CalculationOutcome } from "./types";
 
 /**
@@ -58,10 +58,11 @@ export function writeRetry(sql: Sql, { calc, message, priced }: Extract<RetryPla
   if (priced.ok) {
     sql.run(
       `UPDATE calculations SET status = 'completed', attempts = attempts + 1, error_code = NULL, error = NULL,
-         base_amount = ?, bonus_amount = ?, total_amount = ?, updated_at = ?, completed_at = ? WHERE tx_id = ?`,
+         base_amount = ?, bonus_amount = ?, total_amount = ?, lines = ?, updated_at = ?, completed_at = ? WHERE tx_id = ?`,
       priced.base,
       priced.total - priced.base,
       priced.total,
+      storedLines(priced.lines),
       now,
       now,
       txId,

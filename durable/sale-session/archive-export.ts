@@ -1,11 +1,15 @@
 import { AppError, invalidTransition } from "../../lib/errors";
 import type { Sql } from "../../lib/sql";
 import { ARCHIVE_PAGE, SESSION_KINDS, type ArchivePage, type ArchiveRow, type SessionKind } from "../../schemas/archive";
-import type { SessionRow } from "./schema";
+import { linesOf, TRANSACTION_COLUMNS, type SessionRow } from "./schema";
 import type { SessionStore } from "./store";
 import { keepPrunedIds } from "./transaction-ids";
 
-/** Sold items in id order after `afterId`, with the transaction that sold each (for the Inventory). */
+/**
+ * Sold items in id order after `afterId`, with the transaction that sold each (for the Inventory).
+ * A walk of the items in key order that stops at `limit` sold ones: reading every page of them
+ * reads the items once, and a sale writes no index entry for it.
+ */
 export function listSold(sql: Sql, afterId: string, limit: number): { itemId: string; transactionId: string; soldAt: number }[] {
   return sql
     .all<{ id: string; tx_id: string; sold_at: number | null }>(
@@ -40,17 +44,12 @@ export function archivePage(sql: Sql, s: SessionRow, kind: SessionKind, after: s
   let next: (row: ArchiveRow) => string;
   switch (kind) {
     case "transactions":
-      rows = sql.all<ArchiveRow>("SELECT * FROM transactions WHERE id > ? ORDER BY id LIMIT ?", after, size);
+      rows = sql.all<ArchiveRow>(`SELECT ${TRANSACTION_COLUMNS} FROM transactions WHERE id > ? ORDER BY id LIMIT ?`, after, size);
       next = (r) => String(r.id);
       break;
     case "transaction_items": {
       const [tx = "", position = "-1"] = after.split("|");
-      rows = sql.all<ArchiveRow>(
-        "SELECT * FROM transaction_items WHERE (tx_id, position) > (?, ?) ORDER BY tx_id, position LIMIT ?",
-        tx,
-        Number(position),
-        size,
-      );
+      rows = lineRows(sql, tx, Number(position), size);
       next = (r) => `${r.tx_id}|${r.position}`;
       break;
     }
@@ -60,6 +59,23 @@ export function archivePage(sql: Sql, s: SessionRow, kind: SessionKind, after: s
       break;
   }
   return { rows, next: rows.length === size ? next(rows.at(-1)!) : null };
+}
+
+/**
+ * Up to `size` lines in (tx_id, position) order after (`afterTx`, `afterPosition`), as rows of
+ * `transaction_items`: each transaction holds its own lines, and a page needs at most `size`
+ * transactions after the one it starts in (every one has a line).
+ */
+function lineRows(sql: Sql, afterTx: string, afterPosition: number, size: number): ArchiveRow[] {
+  const rows: ArchiveRow[] = [];
+  for (const { id, lines } of sql.all<{ id: string; lines: string }>("SELECT id, lines FROM transactions WHERE id >= ? ORDER BY id LIMIT ?", afterTx, size + 1)) {
+    for (const [position, line] of linesOf({ lines }).entries()) {
+      if (id === afterTx && position <= afterPosition) continue;
+      if (rows.length === size) return rows;
+      rows.push({ tx_id: id, position, ...line });
+    }
+  }
+  return rows;
 }
 
 /**
@@ -87,13 +103,12 @@ export function checkPrune(
 }
 
 /**
- * Drops what the archive holds (transactions, their items, the audit trail, ended holds), keeping
+ * Drops what the archive holds (transactions with their lines, the audit trail, ended holds), keeping
  * the summary, every item's status, and each transaction's id with its cart (so the id stays the
  * event's and a late replay is still answered). Inside a transaction.
  */
 export function dropArchived(sql: Sql, now: number) {
   keepPrunedIds(sql);
-  sql.run("DELETE FROM transaction_items");
   sql.run("DELETE FROM transactions");
   sql.run("DELETE FROM audit");
   sql.run("DELETE FROM holds WHERE status != 'active'");

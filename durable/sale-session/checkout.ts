@@ -8,9 +8,9 @@ import { endHold } from "./holds";
 import { requireActive } from "./lifecycle";
 import { ArchivedReplay, prunedReplay, requireOwnId } from "./transaction-ids";
 import { completedMessage } from "./messages";
-import type { ItemRow, SessionRow, TransactionItemRow, TransactionRow } from "./schema";
+import { linesOf, storedLines, type ItemRow, type SessionRow, type TransactionItemRow, type TransactionRow } from "./schema";
 import type { SessionStore } from "./store";
-import { sameSet, transactionItems, transactionView } from "./views";
+import { sameSet, storedTransaction, transactionView } from "./views";
 
 /**
  * Marks an item sold by a transaction (binds tx id, time, the api key selling); the caller adds
@@ -32,13 +32,13 @@ export function sell(store: SessionStore, s: SessionRow, input: TransactionCreat
     requireOwnId(store.foreignIds, input.id);
     return { value: record(store, s, input, actor, now), replayed: false };
   } catch (error) {
-    const existing = store.sql.one<TransactionRow>("SELECT * FROM transactions WHERE id = ?", input.id);
+    const existing = storedTransaction(store.sql, input.id);
     if (!existing) {
       // Pruned after the archive: recognised by what it was, answered from the archive.
       if (prunedReplay(store.sql, input)) throw new ArchivedReplay(input.id);
       throw error;
     }
-    const items = transactionItems(store.sql, input.id);
+    const items = linesOf(existing);
     const same =
       existing.register_id === input.registerId &&
       existing.shopper_code === input.shopperCode &&
@@ -52,7 +52,11 @@ export function sell(store: SessionStore, s: SessionRow, input: TransactionCreat
   }
 }
 
-/** Sells the cart in one SQL transaction, or throws having changed nothing. */
+/**
+ * Sells the cart in one SQL transaction, or throws having changed nothing: the items (each sale
+ * audited by trigger), the transaction with its lines in its own row (the counters move by
+ * trigger), and the outbox message.
+ */
 function record(store: SessionStore, s: SessionRow, input: TransactionCreate, actor: Actor, now: number): TransactionView {
   const sql = store.sql;
   const holdId = input.holdId ?? null;
@@ -72,27 +76,15 @@ function record(store: SessionStore, s: SessionRow, input: TransactionCreate, ac
   };
   let holdConsumed = false;
   store.storage.transactionSync(() => {
-    take(sql, input.items, holdId, actor.keyId, input.id, now).forEach((item, position) => {
+    for (const item of take(sql, input.items, holdId, actor.keyId, input.id, now)) {
       const commission = commissionOf(item.price, item.commission_rate);
       tx.total += item.price;
       tx.commission_total += commission;
       lines.push({ item_id: item.id, consignor_id: item.consignor_id, title: item.title, price: item.price, commission_rate: item.commission_rate, commission });
-      sql.run(
-        `INSERT INTO transaction_items (tx_id, position, item_id, consignor_id, title, price, commission_rate, commission)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        input.id,
-        position,
-        item.id,
-        item.consignor_id,
-        item.title,
-        item.price,
-        item.commission_rate,
-        commission,
-      );
-    });
+    }
     sql.run(
-      `INSERT INTO transactions (id, register_id, shopper_code, hold_id, status, total, commission_total, item_count, created_at, actor)
-       VALUES (?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?)`,
+      `INSERT INTO transactions (id, register_id, shopper_code, hold_id, status, total, commission_total, item_count, created_at, actor, lines)
+       VALUES (?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?, ?)`,
       input.id,
       input.registerId,
       input.shopperCode,
@@ -102,6 +94,7 @@ function record(store: SessionStore, s: SessionRow, input: TransactionCreate, ac
       lines.length,
       now,
       actor.keyId,
+      storedLines(lines),
     );
     // The session's counters move with this insert (trigger session_counts_on_sale).
     // The cart's hold is used up: whatever it still keeps pending goes back on the floor.

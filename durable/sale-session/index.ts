@@ -24,10 +24,10 @@ import {
   tellInventory,
 } from "./lifecycle";
 import { reemitMessages } from "./messages";
-import { MIGRATIONS, type SessionRow } from "./schema";
+import { linesOf, MIGRATIONS, type SessionRow } from "./schema";
 import { writeSnapshot } from "./snapshot";
 import type { SessionStore } from "./store";
-import { findTransaction, summaryOf, transactionItems, transactionView } from "./views";
+import { findTransaction, summaryOf, transactionView } from "./views";
 import { addForeignIds, archivedTransaction, ArchivedReplay, IDS_PAGE, isPruned, readForeignIds, transactionIds } from "./transaction-ids";
 import { recordVoid, voidable } from "./voids";
 
@@ -267,7 +267,8 @@ export class SaleSession extends DurableObject<Env> {
     return attempt(() => {
       const s = this.session();
       if (isPruned(this.sql, txId)) return archivedTransaction(this.env.DB, s, txId);
-      return transactionView(s, findTransaction(this.sql, txId), transactionItems(this.sql, txId));
+      const tx = findTransaction(this.sql, txId);
+      return transactionView(s, tx, linesOf(tx));
     });
   }
 

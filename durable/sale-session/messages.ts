@@ -1,7 +1,7 @@
 import type { MessageItem, TransactionCompleted, TransactionVoided } from "../../schemas/messages";
-import type { SessionRow, TransactionItemRow, TransactionRow } from "./schema";
+import { linesOf, type SessionRow, type TransactionItemRow, type TransactionRow } from "./schema";
 import type { SessionStore } from "./store";
-import { transactionItems } from "./views";
+import { storedTransaction } from "./views";
 
 function messageItems(items: TransactionItemRow[]): MessageItem[] {
   return items.map((i) => ({ itemId: i.item_id, consignorId: i.consignor_id, price: i.price, commissionRate: i.commission_rate }));
@@ -50,9 +50,9 @@ export function reemitMessages(
   let completed = 0;
   let voided = 0;
   for (const request of requests) {
-    const tx = store.sql.one<TransactionRow>("SELECT * FROM transactions WHERE id = ?", request.id);
+    const tx = storedTransaction(store.sql, request.id);
     if (!tx) continue;
-    const items = transactionItems(store.sql, tx.id);
+    const items = linesOf(tx);
     if (request.completed) {
       store.outbox.enqueue(completedMessage(session(), tx, items), now);
       completed++;

@@ -61,7 +61,7 @@ export function keepPrunedIds(sql: Sql) {
   sql.run(
     `INSERT OR IGNORE INTO pruned_tx (id, cart)
      SELECT t.id, json_array(t.register_id, t.shopper_code, t.hold_id,
-       json((SELECT json_group_array(i.item_id) FROM transaction_items i WHERE i.tx_id = t.id)))
+       json((SELECT json_group_array(l.value ->> 0 ORDER BY l.key) FROM json_each(t.lines) l)))
      FROM transactions t`,
   );
 }

@@ -1,21 +1,18 @@
 import { notFound } from "../../lib/errors";
 import type { Sql } from "../../lib/sql";
 import type { HoldView, SaleSessionSummary, TransactionView } from "../../schemas/domain";
-import type { HoldRow, SessionRow, TransactionItemRow, TransactionRow } from "./schema";
+import type { HoldRow, SessionRow, StoredTransaction, TransactionItemRow, TransactionRow } from "./schema";
 
-/** The transaction `txId`, or NOT_FOUND. */
-export function findTransaction(sql: Sql, txId: string): TransactionRow {
-  const row = sql.one<TransactionRow>("SELECT * FROM transactions WHERE id = ?", txId);
-  if (!row) throw notFound(`transaction ${txId}`);
-  return row;
+/** The transaction `txId` with its lines (`linesOf`), or null. */
+export function storedTransaction(sql: Sql, txId: string): StoredTransaction | null {
+  return sql.one<StoredTransaction>("SELECT * FROM transactions WHERE id = ?", txId);
 }
 
-/** A transaction's lines, in cart order. */
-export function transactionItems(sql: Sql, txId: string): TransactionItemRow[] {
-  return sql.all<TransactionItemRow>(
-    "SELECT item_id, consignor_id, title, price, commission_rate, commission FROM transaction_items WHERE tx_id = ? ORDER BY position",
-    txId,
-  );
+/** The transaction `txId` with its lines (`linesOf`), or NOT_FOUND. */
+export function findTransaction(sql: Sql, txId: string): StoredTransaction {
+  const row = storedTransaction(sql, txId);
+  if (!row) throw notFound(`transaction ${txId}`);
+  return row;
 }
 
 export function transactionView(s: SessionRow, tx: TransactionRow, items: TransactionItemRow[]): TransactionView {

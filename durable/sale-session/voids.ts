@@ -3,9 +3,9 @@ import { audit } from "../../lib/audit";
 import type { Sql } from "../../lib/sql";
 import type { Actor } from "../../schemas/domain";
 import { voidedMessage } from "./messages";
-import type { SessionRow, TransactionItemRow, TransactionRow } from "./schema";
+import { linesOf, type SessionRow, type TransactionItemRow, type TransactionRow } from "./schema";
 import type { SessionStore } from "./store";
-import { findTransaction, transactionItems } from "./views";
+import { findTransaction } from "./views";
 
 /**
  * The transaction to void, with its lines. One voided already comes back as it is (the caller
@@ -14,14 +14,14 @@ import { findTransaction, transactionItems } from "./views";
  */
 export function voidable(sql: Sql, s: SessionRow, txId: string, actor: Actor): { tx: TransactionRow; items: TransactionItemRow[] } {
   const tx = findTransaction(sql, txId);
-  if (tx.status === "voided") return { tx, items: transactionItems(sql, txId) };
+  if (tx.status === "voided") return { tx, items: linesOf(tx) };
   const allowed = s.status === "active" || (s.status === "completed" && actor.role === "admin");
   if (!allowed) {
     throw new AppError("SESSION_NOT_ACTIVE", `session is ${s.status}: ${actor.role === "admin" ? "nothing to void" : "only an admin can void now"}`, {
       status: s.status,
     });
   }
-  return { tx, items: transactionItems(sql, txId) };
+  return { tx, items: linesOf(tx) };
 }
 
 /**
