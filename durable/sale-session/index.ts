@@ -8,6 +8,7 @@ import type { Actor, HoldView, Replayable, SaleSessionSummary, TransactionView }
 import type { ArchivePage, SessionKind } from "../../schemas/archive";
 import { archivePage, checkPrune, dropArchived, listSold, listTransactions } from "./archive-export";
 import { sell } from "./checkout";
+import { Gathering } from "./gathering";
 import { releaseOnline, sellOnline, type OnlineVerdict } from "./online";
 import { endHold, expiredHolds, expireHolds, findHold, nextExpiry, placeHold, replayedHold, requireHoldOwner, storedHold } from "./holds";
 import {
@@ -54,6 +55,8 @@ export class SaleSession extends DurableObject<Env> {
   /** When the alarm is set for, mirrored so a checkout need not ask storage. */
   private alarmAt: number | null = null;
   private starting: Promise<SaleSessionSummary> | null = null;
+  /** Checkouts of the same moment run in one turn, so they share one commit. */
+  private readonly gathering = new Gathering();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -227,9 +230,11 @@ export class SaleSession extends DurableObject<Env> {
 
   /**
    * Sells every item of the cart or none. The same transaction id with the same cart is a replay
-   * (`replayed: true`, nothing changes); with another cart it is refused.
+   * (`replayed: true`, nothing changes); with another cart it is refused. Runs on the next turn,
+   * with the other checkouts of the moment (see Gathering), and is checked then.
    */
   async checkout(input: TransactionCreate, actor: Actor): Promise<Result<Replayable<TransactionView>>> {
+    await this.gathering.next();
     return attempt(() => {
       const sold = this.sellOrReplay(input, actor, Date.now());
       if (sold instanceof Promise) return sold;
