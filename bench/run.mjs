@@ -1,5 +1,5 @@
 // `npm run bench`: starts its own `wrangler dev` servers on loopback, seeds events through the
-// API, and measures, in one run on one machine, the figures of DESIGN §8 as ratios against a
+// API, and measures, in one run on one machine, the benchmark figures as ratios against a
 // baseline measured alongside. Writes bench/results.json. Bounded in time; stops what it started.
 import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -419,7 +419,7 @@ async function main() {
     writeFileSync("bench/results.json", JSON.stringify(results, null, 2) + "\n");
 
     const verdict = (ok) => (ok ? "PASS" : "MISS");
-    console.log("\nCheckout throughput (DESIGN §8)");
+    console.log("\nCheckout throughput");
     console.log(`  (a) bare DO, 1 SQLite insert   ${fmt(a)}`);
     console.log(`  (b) checkout through the API   ${fmt(b)}`);
     console.log(`  b/a = ${results.checkoutVsBare.toFixed(2)}  (target ≥ 0.70)  ${verdict(results.checkoutVsBare >= 0.7)}; round by round ${pairRatios[0].toFixed(2)}–${pairRatios.at(-1).toFixed(2)}`);
