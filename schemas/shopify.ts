@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Id } from "./common";
+import type { SessionItemSeed } from "./domain";
 
 /** `PUT /v1/events/:eventId/shopify`. */
 export const ShopifySettings = z.strictObject({ enabled: z.boolean() });
@@ -34,7 +35,7 @@ export interface ShopifyPlanEntry {
   itemId: string;
   /** The outbox change this entry answers (a newer change keeps the item in the outbox). */
   seq: number;
-  item: { id: string; consignorId: string; title: string; category: string; size: string; price: number };
+  item: SessionItemSeed;
   dataVersion: number;
   pushedVersion: number | null;
   listing: ShopifyListing | null;

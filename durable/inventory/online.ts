@@ -5,7 +5,7 @@ import type { Actor } from "../../schemas/domain";
 import type { TransactionCompleted, TransactionVoided } from "../../schemas/messages";
 import { HELD_SQL } from "./holds";
 import { saleOf, voidOf } from "./sales";
-import { itemRow, type ItemRow } from "./schema";
+import type { ItemRow } from "./schema";
 
 /**
  * Online sales: a Shopify order line for an item of the event is a transaction of the event, made
@@ -147,9 +147,6 @@ export function voidOnlineSale(sql: Sql, enqueue: (message: TransactionVoided) =
   enqueue(message);
   return sale.item_id;
 }
-
-/** The item row, if the event has it. */
-export const onlineItem = (sql: Sql, itemId: string) => itemRow(sql, itemId);
 
 /** Online sales of the event for reports: standing sales and their total, voided, refused lines. */
 export function onlineSummary(sql: Sql): { transactionCount: number; totalSales: number; voidCount: number; refusedCount: number } {

@@ -95,8 +95,12 @@ export function outboxWaiting(sql: Sql): boolean {
   return sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM (SELECT 1 FROM shopify_outbox WHERE conflict = 0 LIMIT 1)")!.n > 0;
 }
 
+/** Unlisted items waiting, counted only up to just past the bulk threshold (this runs after every commit). */
 const countUnlisted = (sql: Sql) =>
-  sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM shopify_outbox o JOIN items i ON i.id = o.item_id WHERE o.conflict = 0 AND i.shopify_id IS NULL")!.n;
+  sql.one<{ n: number }>(
+    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM shopify_outbox o JOIN items i ON i.id = o.item_id WHERE o.conflict = 0 AND i.shopify_id IS NULL LIMIT ?)",
+    BULK_LISTING_THRESHOLD + 1,
+  )!.n;
 
 /** What a push must do for these items (only those still in the outbox and not in conflict). */
 export function planFor(sql: Sql, eventId: string, itemIds: readonly string[]): ShopifyPlan {

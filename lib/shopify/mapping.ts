@@ -1,3 +1,4 @@
+import type { SessionItemSeed } from "../../schemas/domain";
 import { sha256Hex } from "../crypto";
 
 /**
@@ -5,16 +6,8 @@ import { sha256Hex } from "../crypto";
  * Inventory decides when to push, the sync code calls Shopify with what these return.
  */
 
-/** What the listing needs of an item. */
-export interface ListedItem {
-  id: string;
-  consignorId: string;
-  title: string;
-  category: string;
-  size: string;
-  /** Integer cents. */
-  price: number;
-}
+/** What the listing needs of an item: what a session loads of it (id, consignor, title, category, size, price). */
+export type ListedItem = SessionItemSeed;
 
 export const METAFIELD_NAMESPACE = "consignment";
 export const METAFIELD_KEY = "item";
