@@ -8,6 +8,9 @@
 //   npx node bench/archive-memory.mjs
 //   ARCHMEM_OBSERVABILITY=false npx node bench/archive-memory.mjs   # X_LOCAL_OBSERVABILITY=false
 //   ARCHMEM_LARGE_TX=20000 ARCHMEM_SMALL_TX=600 ARCHMEM_LARGE_ITEMS=100000 ARCHMEM_PORT=8811
+//   ARCHMEM_HEAP=1      also each isolate's V8 heap before, after, and after a forced full GC
+//   ARCHMEM_HEAP=nogc   the heaps without the forced GC (which would give the next archive a clean start)
+//   ARCHMEM_ORDER=large,small
 //
 // Bounded in time (ARCHMEM_DEADLINE_MS, default 12 minutes); stops what it started, by process group.
 import { execFileSync, spawn } from "node:child_process";
@@ -344,7 +347,8 @@ async function archive(label, event) {
   await sleep(SETTLE_MS); // does the memory stay?
   const heapAfter = await heaps();
   const mem = await s.stop();
-  const heapAfterGc = await heaps(true);
+  // ARCHMEM_HEAP=nogc: the heaps are read but not collected, so the next archive starts as it would.
+  const heapAfterGc = await heaps(process.env.ARCHMEM_HEAP !== "nogc");
   const rssAfterGc = heapAfterGc ? sampleGroup() : null;
   if (status.status !== "complete") throw new Error(`archive ${instanceId} ended ${status.status}: ${JSON.stringify(status.error)}`);
   const out = status.output.sessions.find((x) => x.eventId === event.eventId);
