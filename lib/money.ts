@@ -49,3 +49,12 @@ export function rateFor(rates: RateTable, tier: Tier): number {
       return rates.base;
   }
 }
+
+/**
+ * What an item sells for in a session with `discountBp` off (0 = full price): round(price ×
+ * (10000 − discount) / 10000), halves away from zero, never below one cent.
+ */
+export function salePriceOf(tagPriceCents: number, discountBp: number): number {
+  if (discountBp === 0) return tagPriceCents;
+  return Math.max(1, divRound(tagPriceCents * (BP_SCALE - discountBp), BP_SCALE));
+}

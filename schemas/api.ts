@@ -9,6 +9,21 @@ export const MAX_ITEMS_PER_CART = 200;
 export const EventCreate = z.strictObject({ id: Id, name: Text(200) });
 export type EventCreate = z.infer<typeof EventCreate>;
 
+/** A fee in whole cents, 0 to $10,000. */
+const FeeCents = z.number().int("whole cents").min(0).max(1_000_000);
+
+/** The event's consignor fee (taken from each consignor's payout once). */
+export const FeesBody = z.strictObject({ consignorFee: FeeCents });
+export type FeesBody = z.infer<typeof FeesBody>;
+
+/** What consignors may enter themselves: how many items each, the lowest price, the price step. */
+export const ItemRulesBody = z.strictObject({
+  maxItemsPerConsignor: z.number().int().min(1).max(10_000).nullable(),
+  minPrice: PriceCents.nullable(),
+  priceStep: z.number().int().min(1).max(10_000).nullable(),
+});
+export type ItemRulesBody = z.infer<typeof ItemRulesBody>;
+
 export const RatesBody = z
   .strictObject({ base: BasisPoints, volunteerBonus: BasisPoints, superBonus: BasisPoints })
   .refine((r) => r.base + Math.max(r.volunteerBonus, r.superBonus) <= 10_000, {
@@ -16,7 +31,12 @@ export const RatesBody = z
   });
 export type RatesBody = z.infer<typeof RatesBody>;
 
-export const ConsignorBody = z.strictObject({ name: Text(200), tier: Tier });
+export const ConsignorBody = z.strictObject({
+  name: Text(200),
+  tier: Tier,
+  /** This consignor's fee in cents, instead of the event's (0 waives it); absent = the event's. */
+  fee: FeeCents.nullable().optional(),
+});
 export type ConsignorBody = z.infer<typeof ConsignorBody>;
 
 /** Extra item data chosen by the organizer; bounded so a row never approaches the 128 KiB value limit. */
@@ -25,12 +45,17 @@ const ItemData = z
   .refine((d) => Object.keys(d).length <= 32, "at most 32 keys");
 
 export const ItemInput = z.strictObject({
-  id: Id,
+  /** Assigned as `{consignorId}-{n}` when not given. */
+  id: Id.optional(),
   consignorId: Id,
   title: Text(200),
   category: Text(100),
   size: Text(50),
   price: PriceCents,
+  /** Whether the item may sell at a discount session's price (the tag says so). */
+  discountAllowed: z.boolean().default(true),
+  /** Whether the item is donated, rather than picked up, if it does not sell. */
+  donate: z.boolean().default(false),
   data: ItemData.optional(),
 });
 export type ItemInput = z.infer<typeof ItemInput>;
@@ -40,7 +65,10 @@ export const ItemsUpsert = z.strictObject({
     .array(ItemInput)
     .min(1)
     .max(MAX_ITEMS_PER_UPSERT)
-    .refine((items) => new Set(items.map((i) => i.id)).size === items.length, "item ids must be unique in one call"),
+    .refine((items) => {
+      const ids = items.flatMap((i) => (i.id === undefined ? [] : [i.id]));
+      return new Set(ids).size === ids.length;
+    }, "item ids must be unique in one call"),
 });
 
 export const ItemPatch = z
@@ -51,6 +79,8 @@ export const ItemPatch = z
     category: Text(100).optional(),
     size: Text(50).optional(),
     price: PriceCents.optional(),
+    discountAllowed: z.boolean().optional(),
+    donate: z.boolean().optional(),
     data: ItemData.optional(),
     status: z.literal("transfer").optional(),
   })
@@ -58,7 +88,14 @@ export const ItemPatch = z
 export type ItemPatch = z.infer<typeof ItemPatch>;
 
 export const SessionCreate = z
-  .strictObject({ id: Id, name: Text(200), startTime: EpochMs, endTime: EpochMs })
+  .strictObject({
+    id: Id,
+    name: Text(200),
+    startTime: EpochMs,
+    endTime: EpochMs,
+    /** Basis points off the tag price of every item that allows it (5000 = the half-price day); 0 = full price. */
+    discount: z.number().int("whole basis points").min(0).max(9_900).default(0),
+  })
   .refine((s) => s.endTime > s.startTime, "endTime must be after startTime");
 export type SessionCreate = z.infer<typeof SessionCreate>;
 

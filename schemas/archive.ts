@@ -33,7 +33,7 @@ export type ArchiveParams = z.infer<typeof ArchiveParams>;
  */
 export const ARCHIVE_COLUMNS: Record<ArchiveKind, readonly string[]> = {
   transactions: ["id", "register_id", "shopper_code", "hold_id", "status", "total", "commission_total", "item_count", "created_at", "actor", "voided_at", "void_reason", "void_actor"],
-  transaction_items: ["tx_id", "position", "item_id", "consignor_id", "title", "price", "commission_rate", "commission"],
+  transaction_items: ["tx_id", "position", "item_id", "consignor_id", "title", "price", "commission_rate", "commission", "tag_price"],
   audit: ["seq", "at", "actor", "entity", "entity_id", "action", "before", "after"],
   calculations: ["tx_id", "session_id", "status", "attempts", "error_code", "error", "sale_total", "base_amount", "bonus_amount", "total_amount", "voided_at", "occurred_at", "completed_at"],
   ledger_entries: ["seq", "consignor_id", "tx_id", "session_id", "kind", "amount", "batch_id", "created_at"],

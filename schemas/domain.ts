@@ -19,6 +19,16 @@ export interface EventRecord {
   id: string;
   name: string;
   createdAt: number;
+  /** When the organizer closed the event (unsold items donated or set out for pickup); null while open. */
+  closedAt: number | null;
+  /** What consignors may enter themselves (null = no limit). */
+  itemRules: ItemRules;
+}
+
+export interface ItemRules {
+  maxItemsPerConsignor: number | null;
+  minPrice: number | null;
+  priceStep: number | null;
 }
 
 /** The seed's SaleSession, without its item map. */
@@ -29,6 +39,8 @@ export interface SaleSessionSummary {
   status: SessionStatus;
   startTime: number;
   endTime: number;
+  /** Basis points off the tag price of the items that allow it (5000 = half price); 0 = full price. */
+  discount: number;
   metadata: {
     totalSales: number;
     totalCommissions: number;
@@ -50,7 +62,10 @@ export interface TransactionItemView {
   itemId: string;
   consignorId: string;
   title: string;
+  /** What it sold for, in cents. */
   price: number;
+  /** The price on its tag (more than `price` in a discount session). */
+  tagPrice: number;
   commissionRate: number;
   commission: number;
 }
@@ -87,9 +102,16 @@ export interface InventoryItem {
   title: string;
   category: string;
   size: string;
+  /** The tag price, in cents. */
   price: number;
+  /** Whether the item sells at a discount session's price. */
+  discountAllowed: boolean;
+  /** Whether it is donated, rather than picked up, if it does not sell. */
+  donate: boolean;
   data: Record<string, string | number | boolean | null>;
   status: InventoryStatus;
+  /** Why it left the sale (status `transfer`): donated, pickup, withdrawn, or transfer (an admin's). */
+  transferReason: "donated" | "pickup" | "withdrawn" | "transfer" | null;
   /** The item's Shopify product (GID), once listed. */
   shopifyId: string | null;
   shopifyVariantId: string | null;
@@ -111,13 +133,17 @@ export interface SessionItemSeed {
   title: string;
   category: string;
   size: string;
+  /** The tag price, in cents. */
   price: number;
+  discountAllowed: boolean;
 }
 
 export interface ConsignorRecord {
   id: string;
   name: string;
   tier: "standard" | "volunteer" | "super";
+  /** This consignor's fee in cents instead of the event's; null = the event's. */
+  fee: number | null;
   updatedAt: number;
 }
 
@@ -126,3 +152,6 @@ export interface Replayable<T> {
   value: T;
   replayed: boolean;
 }
+
+/** The session id of online (Shopify) sales: a channel of the event rather than a register session. */
+export const ONLINE_SESSION = "online";

@@ -9,8 +9,11 @@ import { BasisPoints, EpochMs, Id, PriceCents, TransactionId } from "./common";
 const MessageItem = z.strictObject({
   itemId: Id,
   consignorId: Id,
+  /** What it sold for (a discount session's price, when it had one). */
   price: PriceCents,
   commissionRate: BasisPoints,
+  /** The price on its tag, when it sold for less (a discount session); absent = `price`. */
+  tagPrice: PriceCents.optional(),
 });
 export type MessageItem = z.infer<typeof MessageItem>;
 

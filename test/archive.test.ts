@@ -209,10 +209,10 @@ describe("reports from D1", () => {
     const response = await exports.default.fetch(new Request(`${BASE}/v1/events/rep/reports/payouts.csv`, { headers: { Authorization: `Bearer ${ADMIN}` } }));
     expect(response.headers.get("Content-Type")).toContain("text/csv");
     const lines = (await response.text()).trimEnd().split("\r\n");
-    expect(lines[0]).toBe("consignor_id,name,tier,sales_cents,reversals_cents,adjustments_cents,balance_cents");
+    expect(lines[0]).toBe("consignor_id,name,tier,sales_cents,reversals_cents,adjustments_cents,fees_cents,balance_cents,payout_cents,owed_by_consignor_cents");
     expect(lines.slice(1)).toEqual(
-      commissions.consignors.map((c: { consignorId: string; name: string; tier: string; sales: number; reversals: number; adjustments: number; balance: number }) =>
-        [c.consignorId, c.name, c.tier, c.sales, c.reversals, c.adjustments, c.balance].join(","),
+      commissions.consignors.map((c: { consignorId: string; name: string; tier: string; sales: number; reversals: number; adjustments: number; fees: number; balance: number; payout: number; owedByConsignor: number }) =>
+        [c.consignorId, c.name, c.tier, c.sales, c.reversals, c.adjustments, c.fees, c.balance, c.payout, c.owedByConsignor].join(","),
       ),
     );
   });

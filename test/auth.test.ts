@@ -16,6 +16,8 @@ beforeAll(async () => {
   const { registerKey } = await seedEvent("au", [item("I1", "c1", 1000), item("I2", "c2", 500), item("I3", "c1", 700)]);
   await seedEvent("au-other", [item("O1", "c1", 100)]);
   await createSession("au", "s1");
+  // N1 is added after the session started, so it stays modifiable: its consignor may edit it.
+  expect((await call("PUT", "/v1/events/au/items", { body: { items: [item("N1", "c1", 100)] } })).status).toBe(200);
   const issue = async (eventId: string, body: object) => (await call("POST", `/v1/events/${eventId}/api-keys`, { body })).body.key as string;
   Object.assign(keys, {
     none: null,
@@ -32,6 +34,7 @@ interface Route {
   name: string;
   method: string;
   path: string | (() => string);
+  /** The body, or a function that reads what it needs first (an item's current version). */
   body?: unknown;
   /** Who may call it; every other caller is refused. */
   allowed: Who[];
@@ -45,9 +48,21 @@ const routes: Route[] = [
   { name: "read rates", method: "GET", path: "/v1/events/au/rates", allowed: ["admin"] },
   { name: "upsert consignor", method: "PUT", path: "/v1/events/au/consignors/c1", body: { name: "Consignor c1", tier: "standard" }, allowed: ["admin"] },
   { name: "read consignor", method: "GET", path: "/v1/events/au/consignors/c1", allowed: ["admin", "consignor"] },
-  { name: "upsert items", method: "PUT", path: "/v1/events/au/items", body: { items: [item("N1", "c1", 100)] }, allowed: ["admin"] },
+  { name: "upsert items", method: "PUT", path: "/v1/events/au/items", body: { items: [item("N1", "c1", 100)] }, allowed: ["admin", "consignor"] },
+  { name: "list items", method: "GET", path: "/v1/events/au/items?consignorId=c1", allowed: ["admin", "consignor"] },
   { name: "read item", method: "GET", path: "/v1/events/au/items/I1", allowed: ["admin", "consignor"] },
-  { name: "patch item", method: "PATCH", path: "/v1/events/au/items/N1", body: { version: 1, title: "Renamed" }, allowed: ["admin"] },
+  {
+    name: "patch item",
+    method: "PATCH",
+    path: "/v1/events/au/items/N1",
+    body: async () => ({ version: (await call("GET", "/v1/events/au/items/N1")).body.version, title: "Renamed" }),
+    allowed: ["admin", "consignor"],
+  },
+  { name: "set fees", method: "PUT", path: "/v1/events/au/fees", body: { consignorFee: 0 }, allowed: ["admin"] },
+  { name: "read fees", method: "GET", path: "/v1/events/au/fees", allowed: ["admin"] },
+  { name: "item rules", method: "PUT", path: "/v1/events/au/item-rules", body: { maxItemsPerConsignor: null, minPrice: null, priceStep: null }, allowed: ["admin"] },
+  { name: "unsold report", method: "GET", path: "/v1/events/au/reports/unsold", allowed: ["admin"] },
+  { name: "consignor's unsold", method: "GET", path: "/v1/events/au/consignors/c1/unsold", allowed: ["admin", "consignor"] },
   { name: "issue key", method: "POST", path: "/v1/events/au/api-keys", body: { role: "register", label: "x" }, allowed: ["admin"] },
   { name: "list keys", method: "GET", path: "/v1/events/au/api-keys", allowed: ["admin"] },
   { name: "create session", method: "POST", path: "/v1/events/au/sessions", body: { id: "s2", name: "Later", startTime: 1, endTime: 2 }, allowed: ["admin"] },
@@ -72,6 +87,8 @@ const routes: Route[] = [
   { name: "cancel session", method: "POST", path: "/v1/events/au/sessions/s2/cancel", allowed: ["admin"] },
 ];
 
+const bodyOf = async (route: Route) => (typeof route.body === "function" ? await (route.body as () => Promise<unknown>)() : route.body);
+
 const everyone: Who[] = ["none", "wrong", "admin", "register", "otherRegister", "consignor", "otherConsignor"];
 
 /** A fingerprint of everything a refused call could have changed. */
@@ -85,6 +102,8 @@ async function state() {
     s2: s2.body?.status ?? s2.status,
     items: items.map((i) => [i.status, i.version, i.title]),
     rates: (await call("GET", "/v1/events/au/rates")).body,
+    fees: (await call("GET", "/v1/events/au/fees")).body,
+    rules: (await call("GET", "/v1/events/au")).body.itemRules,
     consignor: (await call("GET", "/v1/events/au/consignors/c1")).body.name,
     newEvent: (await call("GET", "/v1/events/au-new")).status,
     keyCount,
@@ -97,7 +116,7 @@ describe("auth matrix", () => {
     for (const route of routes) {
       for (const who of everyone.filter((w) => !route.allowed.includes(w))) {
         const path = typeof route.path === "string" ? route.path : route.path();
-        const result = await call(route.method, path, { key: keys[who], body: route.body });
+        const result = await call(route.method, path, { key: keys[who], body: await bodyOf(route) });
         const expected = who === "none" || who === "wrong" ? [401, "UNAUTHENTICATED"] : [403, "FORBIDDEN"];
         expect({ route: route.name, who, status: result.status, code: result.body?.error?.code }).toEqual({
           route: route.name,
@@ -114,7 +133,7 @@ describe("auth matrix", () => {
     for (const route of routes) {
       for (const who of route.allowed) {
         const path = typeof route.path === "string" ? route.path : route.path();
-        const result = await call(route.method, path, { key: keys[who], body: route.body });
+        const result = await call(route.method, path, { key: keys[who], body: await bodyOf(route) });
         expect({ route: route.name, who, ok: result.status < 400, body: result.status < 400 ? null : result.body }).toEqual({ route: route.name, who, ok: true, body: null });
       }
     }

@@ -89,7 +89,7 @@ describe("end to end: checkout → queue → consumer → ledger", () => {
       ["sale", 1400],
       ["reversal", -1400],
     ]);
-    expect(statement.totals).toEqual({ sales: 2104, reversals: -1400, adjustments: 0, balance: 704 });
+    expect(statement.totals).toEqual({ sales: 2104, reversals: -1400, adjustments: 0, fees: 0, balance: 704, payout: 704, owedByConsignor: 0 });
   });
 
   it("shows consignors only their own statement", async () => {
@@ -247,7 +247,7 @@ describe("ledger", () => {
     expect(unwrapOk(await ledger("vb").recordVoid(voidOf(message)))).toEqual({ applied: false, held: false });
     await ledger("vb").recordSale(message);
     const statement = (await call("GET", "/v1/events/vb/consignors/c2/statement")).body;
-    expect(statement.totals).toEqual({ sales: 700, reversals: -700, adjustments: 0, balance: 0 });
+    expect(statement.totals).toEqual({ sales: 700, reversals: -700, adjustments: 0, fees: 0, balance: 0, payout: 0, owedByConsignor: 0 });
     expect((await calculation("vb", message.transactionId)).voided).toBe(true);
     expect((await call("GET", "/v1/events/vb/commissions")).body.totalSales).toBe(0);
   });

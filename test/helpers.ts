@@ -37,7 +37,7 @@ export interface ItemSpec {
   price: number;
 }
 
-export const item = (id: string, consignorId: string, price: number) => ({
+export const item = (id: string, consignorId: string, price: number): { id: string; consignorId: string; title: string; category: string; size: string; price: number; discountAllowed?: boolean; donate?: boolean } => ({
   id,
   consignorId,
   title: `Item ${id}`,

@@ -39,7 +39,9 @@ function toVersion4(sql: SqlStorage) {
     PRIMARY KEY (tx_id, position)
   ) WITHOUT ROWID`);
   // Written out of cart order, so the migration has to order the lines itself.
-  sql.exec("INSERT INTO calculation_items_v4 SELECT * FROM calculation_items ORDER BY tx_id, position DESC");
+  sql.exec(
+    "INSERT INTO calculation_items_v4 SELECT tx_id, position, item_id, consignor_id, price, rate, base_commission, commission FROM calculation_items ORDER BY tx_id, position DESC",
+  );
   sql.exec("DROP VIEW calculation_items");
   sql.exec("ALTER TABLE calculation_items_v4 RENAME TO calculation_items");
   sql.exec("CREATE INDEX calculation_items_by_consignor ON calculation_items (consignor_id, tx_id)");
@@ -47,6 +49,9 @@ function toVersion4(sql: SqlStorage) {
   sql.exec("DROP INDEX calculations_completed");
   sql.exec("DROP INDEX calculations_unfinished");
   sql.exec("CREATE INDEX calculations_by_status ON calculations (status, tx_id)");
+  // What version 7 added (tag prices in the lines' view, fees).
+  sql.exec("ALTER TABLE ledger_meta DROP COLUMN consignor_fee");
+  sql.exec("ALTER TABLE consignors DROP COLUMN fee");
   sql.exec("UPDATE _schema SET version = 4");
 }
 
@@ -73,10 +78,11 @@ describe("ledger storage", () => {
       };
     });
     // c1 standard (60 %), c2 volunteer (70 %); base 60 %.
+    // The seventh element is the tag price (the price: no discount here).
     expect(before.stored).toEqual([
-      ["L1", "c2", 1005, 7000, 603, 704],
-      ["L2", "c1", 1001, 6000, 601, 601],
-      ["L3", "c2", 40, 7000, 24, 28],
+      ["L1", "c2", 1005, 7000, 603, 704, 1005],
+      ["L2", "c1", 1001, 6000, 601, 601, 1001],
+      ["L3", "c2", 40, 7000, 24, 28, 40],
     ]);
     expect(before.objects).toEqual(STORED);
     expect(before.lines).toHaveLength(4);
@@ -101,7 +107,7 @@ describe("ledger storage", () => {
       objects: state.storage.sql.exec<Row>(objects).toArray(),
       version: state.storage.sql.exec<{ version: number }>("SELECT version FROM _schema").one().version,
     }));
-    expect(after).toEqual({ lines: before.lines, objects: STORED, version: 6 });
+    expect(after).toEqual({ lines: before.lines, objects: STORED, version: 7 });
     expect({ c1: await statement("c1"), c2: await statement("c2"), a: await calculationOf(a.transactionId), b: await calculationOf(b.transactionId) }).toEqual(seen);
 
     // Re-pricing one consignor after the move: c2 volunteer → super (75 %): 1005 → 754 (+50), 40 → 30 (+2).

@@ -20,11 +20,16 @@ function toVersion5(sql: SqlStorage) {
     PRIMARY KEY (tx_id, position)
   ) WITHOUT ROWID`);
   // Written out of cart order, so the migration has to order the lines itself.
-  sql.exec("INSERT INTO transaction_items_v5 SELECT * FROM transaction_items ORDER BY tx_id, position DESC");
+  sql.exec(
+    "INSERT INTO transaction_items_v5 SELECT tx_id, position, item_id, consignor_id, title, price, commission_rate, commission FROM transaction_items ORDER BY tx_id, position DESC",
+  );
   sql.exec("DROP VIEW transaction_items");
   sql.exec("ALTER TABLE transaction_items_v5 RENAME TO transaction_items");
   sql.exec("ALTER TABLE transactions DROP COLUMN lines");
   sql.exec("CREATE INDEX items_sold ON items (id) WHERE status = 'sold'");
+  // What version 7 added (discount sessions).
+  sql.exec("ALTER TABLE session DROP COLUMN discount");
+  sql.exec("ALTER TABLE items DROP COLUMN tag_price");
   sql.exec("UPDATE _schema SET version = 5");
 }
 
@@ -43,15 +48,16 @@ describe("session storage", () => {
       return { lines: sql.exec<Row>(LINES).toArray(), stored: JSON.parse(stored.lines), objects: sql.exec<Row>(objects).toArray() };
     });
     // The lines of a sale are in its row, in cart order; transaction_items reads them as rows.
+    // The seventh element is the tag price (the price: a full-price session).
     expect(before.stored).toEqual([
-      ["M2", "c2", "Item M2", 2599, 7000, 1819],
-      ["M1", "c1", "Item M1", 1000, 6000, 600],
+      ["M2", "c2", "Item M2", 2599, 7000, 1819, 2599],
+      ["M1", "c1", "Item M1", 1000, 6000, 600, 1000],
     ]);
     expect(before.objects).toEqual([{ type: "view", name: "transaction_items" }]);
     expect(before.lines).toHaveLength(3);
     expect(before.lines.filter((l) => l.tx_id === two.body.id)).toEqual([
-      { tx_id: two.body.id, position: 0, item_id: "M2", consignor_id: "c2", title: "Item M2", price: 2599, commission_rate: 7000, commission: 1819 },
-      { tx_id: two.body.id, position: 1, item_id: "M1", consignor_id: "c1", title: "Item M1", price: 1000, commission_rate: 6000, commission: 600 },
+      { tx_id: two.body.id, position: 0, item_id: "M2", consignor_id: "c2", title: "Item M2", price: 2599, commission_rate: 7000, commission: 1819, tag_price: 2599 },
+      { tx_id: two.body.id, position: 1, item_id: "M1", consignor_id: "c1", title: "Item M1", price: 1000, commission_rate: 6000, commission: 600, tag_price: 1000 },
     ]);
 
     // The same session as version 5 stored it; the object wakes up again and migrates.
@@ -69,7 +75,7 @@ describe("session storage", () => {
       objects: state.storage.sql.exec<Row>(objects).toArray(),
       version: state.storage.sql.exec<{ version: number }>("SELECT version FROM _schema").one().version,
     }));
-    expect(after).toEqual({ lines: before.lines, objects: [{ type: "view", name: "transaction_items" }], version: 6 });
+    expect(after).toEqual({ lines: before.lines, objects: [{ type: "view", name: "transaction_items" }], version: 7 });
 
     // Reads, replays, voids, the archive's pages and new sales work as before.
     expect((await call("GET", `/v1/events/mig1/sessions/s1/transactions/${two.body.id}`)).body).toEqual(two.body);

@@ -1,3 +1,4 @@
+import { eventFee, setEventFee } from "./fees";
 import { DurableObject } from "cloudflare:workers";
 import { attempt, notFound, unwrap, type Result } from "../../lib/errors";
 import type { RateTable, Tier } from "../../lib/money";
@@ -93,6 +94,20 @@ export class CommissionLedger extends DurableObject<Env> {
       this.changed();
       return { consignor: this.consignor(consignorId)!, created: before === null };
     });
+  }
+
+  /** Sets the event's consignor fee; every consignor's fee entries follow (fees.ts). */
+  async setFees(consignorFee: number, actor: Actor): Promise<Result<{ consignorFee: number; changed: number }>> {
+    return attempt(() => {
+      const now = Date.now();
+      const { changed } = this.ctx.storage.transactionSync(() => setEventFee(this.sql, consignorFee, actor, now));
+      this.changed();
+      return { consignorFee, changed };
+    });
+  }
+
+  async getFees(): Promise<Result<{ consignorFee: number }>> {
+    return attempt(() => ({ consignorFee: eventFee(this.sql) }));
   }
 
   async getConsignor(consignorId: string): Promise<Result<ConsignorRecord>> {

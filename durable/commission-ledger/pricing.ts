@@ -2,7 +2,8 @@ import { commissionOf, rateFor } from "../../lib/money";
 import type { TransactionCompleted } from "../../schemas/messages";
 import type { LedgerContext } from "./context";
 
-export type PricedLine = { itemId: string; consignorId: string; price: number; rate: number; baseCommission: number; commission: number };
+/** One item of a sale, priced: `price` is what it sold for, `tagPrice` what its tag said. */
+export type PricedLine = { itemId: string; consignorId: string; price: number; rate: number; baseCommission: number; commission: number; tagPrice: number };
 /** A sale priced, or why it cannot be (only a change of data can cure it). */
 export type Priced =
   | { ok: true; lines: PricedLine[]; perConsignor: Map<string, number>; base: number; total: number }
@@ -29,7 +30,7 @@ export function price(ledger: Pick<LedgerContext, "rates" | "consignor">, messag
     base += baseCommission;
     total += commission;
     perConsignor.set(item.consignorId, (perConsignor.get(item.consignorId) ?? 0) + commission);
-    lines.push({ itemId: item.itemId, consignorId: item.consignorId, price: item.price, rate, baseCommission, commission });
+    lines.push({ itemId: item.itemId, consignorId: item.consignorId, price: item.price, rate, baseCommission, commission, tagPrice: item.tagPrice ?? item.price });
   }
   return { ok: true, lines, perConsignor, base, total };
 }

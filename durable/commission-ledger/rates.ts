@@ -4,6 +4,7 @@ import type { Sql } from "../../lib/sql";
 import type { ConsignorBody, RatesBody } from "../../schemas/api";
 import type { Actor, ConsignorRecord } from "../../schemas/domain";
 import type { LedgerContext } from "./context";
+import { settleFee } from "./fees";
 import { openBatch } from "./repricing";
 import type { ConsignorRow, RatesRow } from "./schema";
 
@@ -19,7 +20,7 @@ export function readRates(sql: Sql): RateTable | null {
 /** A consignor as stored, null when not registered (the object caches the answer). */
 export function readConsignor(sql: Sql, id: string): ConsignorRecord | null {
   const row = sql.one<ConsignorRow>("SELECT * FROM consignors WHERE id = ?", id);
-  return row ? { id: row.id, name: row.name, tier: row.tier, updatedAt: row.updated_at } : null;
+  return row ? { id: row.id, name: row.name, tier: row.tier, fee: row.fee, updatedAt: row.updated_at } : null;
 }
 
 /** Sets the rates, audited; rates that changed open an adjustment batch. Inside a transaction. */
@@ -42,13 +43,16 @@ export function writeRates(ledger: LedgerContext, rates: RatesBody, before: Rate
 /** Creates or updates a consignor, audited; a change of tier opens an adjustment batch. Inside a transaction. */
 export function writeConsignor(ledger: LedgerContext, consignorId: string, body: ConsignorBody, before: ConsignorRecord | null, actor: Actor, now: number) {
   ledger.sql.run(
-    `INSERT INTO consignors (id, name, tier, updated_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT (id) DO UPDATE SET name = excluded.name, tier = excluded.tier, updated_at = excluded.updated_at`,
+    `INSERT INTO consignors (id, name, tier, fee, updated_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET name = excluded.name, tier = excluded.tier, fee = excluded.fee, updated_at = excluded.updated_at`,
     consignorId,
     body.name,
     body.tier,
+    // Absent keeps the override as it was; null clears it.
+    body.fee === undefined ? (before?.fee ?? null) : body.fee,
     now,
   );
+  settleFee(ledger.sql, consignorId, now);
   ledger.forgetConsignor(consignorId);
   audit(ledger.sql, actor, now, { entity: "consignor", entityId: consignorId, action: before ? "update" : "create", before, after: body });
   if (before && before.tier !== body.tier) openBatch(ledger, `tier of ${consignorId} changed by ${actor.keyId}`, consignorId, now);

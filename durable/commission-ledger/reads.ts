@@ -3,7 +3,12 @@ import type { Sql } from "../../lib/sql";
 import { TransactionCompleted } from "../../schemas/messages";
 import type { LedgerContext } from "./context";
 import { calculation, linesOf, type CalculationItemRow, type CalculationRow, type CalculationStatus, type ConsignorRow } from "./schema";
-import type { CalculationView, CommissionSummary, ConsignorStatement } from "./types";
+import type { CalculationView, CommissionSummary, ConsignorStatement, EntryKind } from "./types";
+import { eventFee, payoutOf } from "./fees";
+import { ONLINE_SESSION } from "../../schemas/domain";
+
+/** Which total of a consignor each kind of entry adds to. */
+const TOTAL_OF = { sale: "sales", reversal: "reversals", adjustment: "adjustments", fee: "fees" } as const;
 
 // What the ledger shows; reads only.
 
@@ -50,19 +55,30 @@ export function summarize(sql: Sql): CommissionSummary {
   for (const r of sql.all<{ status: CalculationStatus; n: number }>("SELECT status, COUNT(*) AS n FROM calculations WHERE status != 'completed' GROUP BY status")) {
     counts[r.status] = r.n;
   }
-  const byConsignor = new Map<string, CommissionSummary["consignors"][number]>();
-  for (const c of sql.all<ConsignorRow>("SELECT * FROM consignors ORDER BY id")) {
-    byConsignor.set(c.id, { consignorId: c.id, name: c.name, tier: c.tier, sales: 0, reversals: 0, adjustments: 0, balance: 0 });
-  }
-  for (const r of sql.all<{ consignor_id: string; kind: "sale" | "reversal" | "adjustment"; amount: number }>(
+  type Row = CommissionSummary["consignors"][number];
+  const blank = (id: string, name: string | null, tier: Row["tier"]): Row => ({
+    consignorId: id,
+    name,
+    tier,
+    sales: 0,
+    reversals: 0,
+    adjustments: 0,
+    fees: 0,
+    balance: 0,
+    payout: 0,
+    owedByConsignor: 0,
+  });
+  const byConsignor = new Map<string, Row>();
+  for (const c of sql.all<ConsignorRow>("SELECT * FROM consignors ORDER BY id")) byConsignor.set(c.id, blank(c.id, c.name, c.tier));
+  for (const r of sql.all<{ consignor_id: string; kind: EntryKind; amount: number }>(
     "SELECT consignor_id, kind, SUM(amount) AS amount FROM entries GROUP BY consignor_id, kind",
   )) {
-    const row = byConsignor.get(r.consignor_id) ?? { consignorId: r.consignor_id, name: null, tier: null, sales: 0, reversals: 0, adjustments: 0, balance: 0 };
-    row[r.kind === "sale" ? "sales" : r.kind === "reversal" ? "reversals" : "adjustments"] += r.amount;
+    const row = byConsignor.get(r.consignor_id) ?? blank(r.consignor_id, null, null);
+    row[TOTAL_OF[r.kind]] += r.amount;
     row.balance += r.amount;
     byConsignor.set(r.consignor_id, row);
   }
-  const consignors = [...byConsignor.values()];
+  const consignors = [...byConsignor.values()].map((c) => ({ ...c, ...payoutOf(c.balance) }));
   const owed = consignors.reduce((sum, c) => sum + c.balance, 0);
   return {
     metadata: { totalCalculations: meta.total_calculations, errorCount: meta.error_count, lastCalculation: meta.last_calculation },
@@ -70,6 +86,7 @@ export function summarize(sql: Sql): CommissionSummary {
     totalSales: meta.standing_sales,
     consignorTotal: owed,
     houseShare: meta.standing_sales - owed,
+    consignorFee: eventFee(sql),
     consignors,
     adjustmentsRunning: sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM adjustment_batches WHERE status = 'running'")!.n,
   };
@@ -84,7 +101,8 @@ export function statementOf(ledger: Pick<LedgerContext, "sql" | "consignor">, co
     .all<CalculationItemRow & { tx_id: string; session_id: string; occurred_at: number; voided_at: number | null }>(
       // Every consignor of a calculated sale has its sale entry (entries_by_consignor finds them).
       `SELECT c.tx_id, l.key AS position, l.value ->> 0 AS item_id, l.value ->> 1 AS consignor_id, l.value ->> 2 AS price,
-         l.value ->> 3 AS rate, l.value ->> 4 AS base_commission, l.value ->> 5 AS commission, c.session_id, c.occurred_at, c.voided_at
+         l.value ->> 3 AS rate, l.value ->> 4 AS base_commission, l.value ->> 5 AS commission,
+         COALESCE(l.value ->> 6, l.value ->> 2) AS tag_price, c.session_id, c.occurred_at, c.voided_at
        FROM entries e JOIN calculations c ON c.tx_id = e.tx_id JOIN json_each(c.lines) l
        WHERE e.consignor_id = ? AND e.kind = 'sale' AND l.value ->> 1 = e.consignor_id
        ORDER BY c.occurred_at, c.tx_id, l.key`,
@@ -95,13 +113,15 @@ export function statementOf(ledger: Pick<LedgerContext, "sql" | "consignor">, co
       sessionId: r.session_id,
       soldAt: r.occurred_at,
       itemId: r.item_id,
+      tagPrice: r.tag_price,
       price: r.price,
       rate: r.rate,
       commission: r.commission,
       voided: r.voided_at !== null,
+      online: r.session_id === ONLINE_SESSION,
     }));
   const entries = sql
-    .all<{ seq: number; tx_id: string; kind: "sale" | "reversal" | "adjustment"; amount: number; batch_id: string; created_at: number }>(
+    .all<{ seq: number; tx_id: string; kind: EntryKind; amount: number; batch_id: string; created_at: number }>(
       "SELECT seq, tx_id, kind, amount, batch_id, created_at FROM entries WHERE consignor_id = ? ORDER BY seq",
       consignorId,
     )
@@ -115,12 +135,13 @@ export function statementOf(ledger: Pick<LedgerContext, "sql" | "consignor">, co
         .items.filter((i) => i.consignorId === consignorId)
         .map((i) => ({ transactionId: c.tx_id, itemId: i.itemId, price: i.price, status: c.status, errorCode: c.error_code })),
     );
-  const sum = (kind: string) => entries.filter((e) => e.kind === kind).reduce((s, e) => s + e.amount, 0);
+  const sum = (kind: EntryKind) => entries.filter((e) => e.kind === kind).reduce((s, e) => s + e.amount, 0);
+  const balance = entries.reduce((s, e) => s + e.amount, 0);
   return {
     consignor,
     items,
     entries,
-    totals: { sales: sum("sale"), reversals: sum("reversal"), adjustments: sum("adjustment"), balance: entries.reduce((s, e) => s + e.amount, 0) },
+    totals: { sales: sum("sale"), reversals: sum("reversal"), adjustments: sum("adjustment"), fees: sum("fee"), balance, ...payoutOf(balance) },
     uncalculated,
   };
 }
@@ -137,7 +158,15 @@ function view(calc: CalculationRow): CalculationView {
     baseAmount: calc.base_amount,
     bonusAmount: calc.bonus_amount,
     totalAmount: calc.total_amount,
-    items: linesOf(calc).map((i) => ({ itemId: i.item_id, consignorId: i.consignor_id, price: i.price, rate: i.rate, baseCommission: i.base_commission, commission: i.commission })),
+    items: linesOf(calc).map((i) => ({
+      itemId: i.item_id,
+      consignorId: i.consignor_id,
+      price: i.price,
+      tagPrice: i.tag_price,
+      rate: i.rate,
+      baseCommission: i.base_commission,
+      commission: i.commission,
+    })),
     voided: calc.voided_at !== null,
     voidReason: calc.void_reason,
     occurredAt: calc.occurred_at,

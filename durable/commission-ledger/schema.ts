@@ -78,10 +78,20 @@ export const MIGRATIONS: string[][] = [
     `CREATE INDEX calculations_completed ON calculations (completed_at) WHERE status = 'completed'`,
     `CREATE INDEX calculations_unfinished ON calculations (status, tx_id) WHERE status != 'completed'`,
   ],
+  // Discount sessions: each line's tag price as a seventh element of its JSON (absent in older
+  // rows: the tag price was the price). Fees: the event's consignor fee and each consignor's override.
+  [
+    `DROP VIEW calculation_items`,
+    `CREATE VIEW calculation_items (tx_id, position, item_id, consignor_id, price, rate, base_commission, commission, tag_price) AS
+       SELECT c.tx_id, l.key, l.value ->> 0, l.value ->> 1, l.value ->> 2, l.value ->> 3, l.value ->> 4, l.value ->> 5, COALESCE(l.value ->> 6, l.value ->> 2)
+       FROM calculations c, json_each(c.lines) l`,
+    `ALTER TABLE ledger_meta ADD COLUMN consignor_fee INTEGER NOT NULL DEFAULT 0`,
+    `ALTER TABLE consignors ADD COLUMN fee INTEGER`,
+  ],
 ];
 
 export type RatesRow = { base: number; volunteer_bonus: number; super_bonus: number; updated_at: number };
-export type ConsignorRow = { id: string; name: string; tier: Tier; updated_at: number };
+export type ConsignorRow = { id: string; name: string; tier: Tier; updated_at: number; fee: number | null };
 export type CalculationStatus = "pending" | "completed" | "error";
 export type CalculationRow = {
   tx_id: string;
@@ -113,26 +123,29 @@ export type CalculationItemRow = {
   rate: number;
   base_commission: number;
   commission: number;
+  /** The price on the item's tag (the same as `price` outside a discount session). */
+  tag_price: number;
 };
 
-/** A line as stored in `calculations.lines`. */
-type StoredLine = [item_id: string, consignor_id: string, price: number, rate: number, base_commission: number, commission: number];
+/** A line as stored in `calculations.lines` (rows written before discounts have no tag price). */
+type StoredLine = [item_id: string, consignor_id: string, price: number, rate: number, base_commission: number, commission: number, tag_price?: number];
 
 /** A calculation's lines, in cart order. */
 export function linesOf(calc: { lines: string }): CalculationItemRow[] {
-  return (JSON.parse(calc.lines) as StoredLine[]).map(([item_id, consignor_id, price, rate, base_commission, commission]) => ({
+  return (JSON.parse(calc.lines) as StoredLine[]).map(([item_id, consignor_id, price, rate, base_commission, commission, tag_price]) => ({
     item_id,
     consignor_id,
     price,
     rate,
     base_commission,
     commission,
+    tag_price: tag_price ?? price,
   }));
 }
 
 /** Priced lines as `calculations.lines` stores them. */
 export function storedLines(lines: readonly PricedLine[]): string {
-  return JSON.stringify(lines.map((l): StoredLine => [l.itemId, l.consignorId, l.price, l.rate, l.baseCommission, l.commission]));
+  return JSON.stringify(lines.map((l): StoredLine => [l.itemId, l.consignorId, l.price, l.rate, l.baseCommission, l.commission, l.tagPrice]));
 }
 
 /** One calculation as stored, or null when the ledger has none for `txId`. */

@@ -15,7 +15,8 @@ export interface CalculationView {
   baseAmount: number | null;
   bonusAmount: number | null;
   totalAmount: number | null;
-  items: { itemId: string; consignorId: string; price: number; rate: number; baseCommission: number; commission: number }[];
+  /** Per item: `price` is what it sold for, `tagPrice` what its tag said (more in a discount session). */
+  items: { itemId: string; consignorId: string; price: number; tagPrice: number; rate: number; baseCommission: number; commission: number }[];
   voided: boolean;
   voidReason: string | null;
   occurredAt: number;
@@ -40,14 +41,32 @@ export interface CommissionSummary {
   totalSales: number;
   consignorTotal: number;
   houseShare: number;
-  consignors: { consignorId: string; name: string | null; tier: Tier | null; sales: number; reversals: number; adjustments: number; balance: number }[];
+  /** The event's consignor fee, in cents. */
+  consignorFee: number;
+  /** Per consignor: `fees` ≤ 0; `payout` = the balance, never below 0; `owedByConsignor` what fees left unpaid. */
+  consignors: {
+    consignorId: string;
+    name: string | null;
+    tier: Tier | null;
+    sales: number;
+    reversals: number;
+    adjustments: number;
+    fees: number;
+    balance: number;
+    payout: number;
+    owedByConsignor: number;
+  }[];
   adjustmentsRunning: number;
 }
 
+export type EntryKind = "sale" | "reversal" | "adjustment" | "fee";
+
 export interface ConsignorStatement {
   consignor: ConsignorRecord;
-  items: { transactionId: string; sessionId: string; soldAt: number; itemId: string; price: number; rate: number; commission: number; voided: boolean }[];
-  entries: { transactionId: string; kind: "sale" | "reversal" | "adjustment"; amount: number; batchId: string | null; at: number }[];
-  totals: { sales: number; reversals: number; adjustments: number; balance: number };
+  /** Each item sold: `price` what it sold for, `tagPrice` what its tag said; `online` when sold through Shopify. */
+  items: { transactionId: string; sessionId: string; soldAt: number; itemId: string; tagPrice: number; price: number; rate: number; commission: number; voided: boolean; online: boolean }[];
+  entries: { transactionId: string; kind: EntryKind; amount: number; batchId: string | null; at: number }[];
+  /** `fees` ≤ 0; `payout` = `balance` but never below 0; `owedByConsignor` = what fees left unpaid. */
+  totals: { sales: number; reversals: number; adjustments: number; fees: number; balance: number; payout: number; owedByConsignor: number };
   uncalculated: { transactionId: string; itemId: string; price: number; status: CalculationStatus; errorCode: string | null }[];
 }

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { attempt, unwrap, type Result } from "../../lib/errors";
 import { Sql } from "../../lib/sql";
-import type { EventCreate, ItemInput, ItemPatch, SessionCreate } from "../../schemas/api";
+import type { EventCreate, ItemInput, ItemPatch, ItemRulesBody, SessionCreate } from "../../schemas/api";
 import { systemActor, type Actor, type EventRecord, type InventoryItem, type InventoryStatus, type Replayable, type SessionItemSeed } from "../../schemas/domain";
 import type { HoldChanged, SessionMessage, TransactionCompleted, TransactionMessage, TransactionVoided } from "../../schemas/messages";
 import { applyHolds } from "./holds";
@@ -12,8 +12,9 @@ import { onlineSummary } from "./online";
 import { takeOnlineOrder, voidOnline, type OnlineContext, type OnlineOrder } from "./online-orders";
 import { driftCheck, driftMissing, productDeleted, productUpdated, quantityChanged, type ProductNews } from "./shopify-news";
 import { ShopifyRelay } from "./shopify-relay";
-import { eventRow, insertEvent, recordedEvent, requireEvent } from "./event";
-import { applyPatch, checkPatch, countByStatus, findItem, itemView, saveItems } from "./items";
+import { eventRow, insertEvent, recordedEvent, requireEvent, requireOpen, setItemRules } from "./event";
+import { applyPatch, checkPatch, countByStatus, deleteItem, findItem, itemView, listItems, saveItems, type ItemFilter } from "./items";
+import { closeEvent, unsoldReport, type CloseOutcome, type UnsoldReport } from "./closing";
 import { batchOf, saleOf, voidOf, type RejectedMessage, type SaleOutcome } from "./sales";
 import { itemRow, MIGRATIONS } from "./schema";
 import { shopifyConfig } from "../../lib/shopify/config";
@@ -95,9 +96,9 @@ export class Inventory extends DurableObject<Env> {
   // ---------------------------------------------------------------- items
 
   /** Creates or replaces items, all or none (ITEM_LOCKED names every item no longer modifiable). */
-  async upsertItems(items: ItemInput[], actor: Actor): Promise<Result<{ created: number; updated: number }>> {
+  async upsertItems(items: ItemInput[], actor: Actor): Promise<Result<{ created: number; updated: number; ids: string[] }>> {
     return attempt(async () => {
-      requireEvent(this.sql);
+      requireOpen(this.sql);
       const now = Date.now();
       const saved = this.ctx.storage.transactionSync(() => saveItems(this.sql, items, actor, now));
       await this.relayShopify();
@@ -119,15 +120,59 @@ export class Inventory extends DurableObject<Env> {
    */
   async patchItem(itemId: string, patch: ItemPatch, actor: Actor): Promise<Result<InventoryItem>> {
     return attempt(async () => {
-      requireEvent(this.sql);
+      requireOpen(this.sql);
       if (patch.status === "transfer") await catchUpWithSessions(this.sessions);
-      const change = checkPatch(this.sql, itemId, patch);
+      const change = checkPatch(this.sql, itemId, patch, actor);
       const now = Date.now();
       this.ctx.storage.transactionSync(() => applyPatch(this.sql, itemId, change, actor, now));
       const item = itemView(itemRow(this.sql, itemId)!);
       await this.relayShopify();
       return item;
     });
+  }
+
+  /** Deletes an item while modifiable (withdrawn instead once Shopify lists it); a consignor only their own. */
+  async deleteItem(itemId: string, version: number | null, actor: Actor): Promise<Result<{ deleted: boolean; withdrawn: boolean }>> {
+    return attempt(async () => {
+      requireOpen(this.sql);
+      const row = itemRow(this.sql, itemId);
+      if (row && actor.role === "consignor" && row.consignor_id !== actor.consignorId) {
+        throw new AppError("FORBIDDEN", `item ${itemId} belongs to another consignor`);
+      }
+      const now = Date.now();
+      const outcome = this.ctx.storage.transactionSync(() => deleteItem(this.sql, itemId, version, actor, now));
+      await this.relayShopify();
+      return outcome;
+    });
+  }
+
+  /** A page of items in id order, filtered by consignor, status, ids or last change. */
+  async listItems(filter: ItemFilter, afterId: string, limit: number): Promise<Result<{ items: InventoryItem[]; next: string | null }>> {
+    return attempt(() => {
+      requireEvent(this.sql);
+      return listItems(this.sql, filter, afterId, Math.min(limit, 1_000));
+    });
+  }
+
+  /** Sets the limits of consignors' own item entry. */
+  async setItemRules(rules: ItemRulesBody, actor: Actor): Promise<Result<EventRecord>> {
+    return attempt(() => this.ctx.storage.transactionSync(() => setItemRules(this.sql, rules, actor, Date.now())));
+  }
+
+  /** Closes the event after its last session: every unsold item donated or set out for pickup. Idempotent. */
+  async closeEvent(actor: Actor): Promise<Result<CloseOutcome>> {
+    return attempt(async () => {
+      await catchUpWithSessions(this.sessions);
+      // No await from here to closeEvent's first write.
+      const outcome = closeEvent(this.sessions, actor);
+      await this.relayShopify();
+      return outcome;
+    });
+  }
+
+  /** What did not sell: to pick up, and donated with values; for one consignor or all. */
+  async unsold(consignorId: string | null): Promise<Result<UnsoldReport>> {
+    return attempt(() => unsoldReport(this.sql, consignorId));
   }
 
   /** Counts of items by status (for summaries and tests). */

@@ -18,7 +18,8 @@ import type { ItemRow } from "./schema";
  */
 
 /** The session id of online sales, and their register. */
-export const ONLINE_SESSION = "online";
+export { ONLINE_SESSION } from "../../schemas/domain";
+import { ONLINE_SESSION } from "../../schemas/domain";
 export const ONLINE_REGISTER = "shopify";
 
 export interface OnlineLine {

@@ -121,6 +121,23 @@ export const MIGRATIONS: string[][] = [
     `CREATE INDEX items_by_shopify_product ON items (shopify_id) WHERE shopify_id IS NOT NULL`,
     `CREATE INDEX items_by_shopify_inventory_item ON items (shopify_inventory_item_id) WHERE shopify_inventory_item_id IS NOT NULL`,
   ],
+  // The sale as organizers run it: the tag's discount and donate marks, why an item left the sale,
+  // each session's discount, the event's close and the limits of consignors' own item entry, and
+  // each consignor's last assigned item number (never reused, so an id is never given twice).
+  [
+    `ALTER TABLE items ADD COLUMN discount_allowed INTEGER NOT NULL DEFAULT 1`,
+    `ALTER TABLE items ADD COLUMN donate INTEGER NOT NULL DEFAULT 0`,
+    `ALTER TABLE items ADD COLUMN transfer_reason TEXT`,
+    `CREATE INDEX items_by_consignor ON items (consignor_id, id)`,
+    `ALTER TABLE sessions ADD COLUMN discount INTEGER NOT NULL DEFAULT 0`,
+    `ALTER TABLE event ADD COLUMN closed_at INTEGER`,
+    `ALTER TABLE event ADD COLUMN max_items_per_consignor INTEGER`,
+    `ALTER TABLE event ADD COLUMN min_price INTEGER`,
+    `ALTER TABLE event ADD COLUMN price_step INTEGER`,
+    `CREATE TABLE consignor_item_numbers (consignor_id TEXT PRIMARY KEY, last INTEGER NOT NULL) WITHOUT ROWID`,
+    // The discount Shopify's prices were last set for (the running session's; 0 between sessions).
+    `ALTER TABLE shopify ADD COLUMN priced_discount INTEGER NOT NULL DEFAULT 0`,
+  ],
 ];
 
 export type ItemRow = {
@@ -146,9 +163,15 @@ export type ItemRow = {
   shopify_pushed_version: number | null;
   /** The available quantity Shopify last confirmed. */
   shopify_quantity: number | null;
+  discount_allowed: number;
+  donate: number;
+  /** Why the item left the sale: `donated`, `pickup` (the event closed), `withdrawn`, or null (an admin's transfer). */
+  transfer_reason: TransferReason | null;
 };
 
-export type SessionRow = { id: string; name: string; status: SessionStatus | "starting"; position: number; settled: number };
+export type TransferReason = "donated" | "pickup" | "withdrawn" | "transfer";
+
+export type SessionRow = { id: string; name: string; status: SessionStatus | "starting"; position: number; settled: number; discount: number };
 
 // Reads by key that several concerns share.
 

@@ -3,9 +3,10 @@ import { invalidTransition, notFound, unwrap, type Result } from "../../lib/erro
 import type { Sql } from "../../lib/sql";
 import type { SessionCreate } from "../../schemas/api";
 import { systemActor, type Actor, type SessionItemSeed, type SessionStatus } from "../../schemas/domain";
-import { requireEvent } from "./event";
+import { requireEvent, requireOpen } from "./event";
 import { recordUncommonSale, screen, takeLocked } from "./sales";
 import { runningSession, type ItemRow, type SessionRow } from "./schema";
+import { followSessionDiscount } from "./shopify";
 
 /** Items locked per SQL transaction when a session starts (keeps each commit short). */
 const LOCK_CHUNK = 5_000;
@@ -34,10 +35,11 @@ export function registerSession(sql: Sql, input: SessionCreate, now: number): { 
   if (existing) return { id: existing.id, status: existing.status };
   const position = (sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM sessions")?.n ?? 0) + 1;
   sql.run(
-    "INSERT INTO sessions (id, name, status, position, created_at, updated_at) VALUES (?, ?, 'initial', ?, ?, ?)",
+    "INSERT INTO sessions (id, name, status, position, discount, created_at, updated_at) VALUES (?, ?, 'initial', ?, ?, ?, ?)",
     input.id,
     input.name,
     position,
+    input.discount,
     now,
     now,
   );
@@ -53,7 +55,7 @@ export function registerSession(sql: Sql, input: SessionCreate, now: number): { 
  */
 export async function prepareSessionStart(ctx: SessionContext, sessionId: string, actor: Actor): Promise<{ locked: number }> {
   const { sql } = ctx;
-  requireEvent(sql);
+  requireOpen(sql);
   if (!sql.one<SessionRow>("SELECT * FROM sessions WHERE id = ?", sessionId)) throw notFound(`session ${sessionId}`);
   await refreshRunningSessions(ctx, sessionId);
   // No await from here to the claim.
@@ -117,7 +119,10 @@ async function refreshRunningSessions(ctx: SessionContext, except: string) {
   for (const session of believed) {
     const actual = unwrap(await ctx.session(`${event.id}:${session.id}`).summary());
     if (actual.status === "completed" || actual.status === "cancelled") {
-      sql.run("UPDATE sessions SET status = ?, settled = ?, updated_at = ? WHERE id = ?", actual.status, actual.status === "cancelled" ? 1 : 0, ctx.now(), session.id);
+      ctx.transaction(() => {
+        sql.run("UPDATE sessions SET status = ?, settled = ?, updated_at = ? WHERE id = ?", actual.status, actual.status === "cancelled" ? 1 : 0, ctx.now(), session.id);
+        followSessionDiscount(sql, ctx.now());
+      });
     }
   }
 }
@@ -133,12 +138,15 @@ export function sessionItems(sql: Sql, sessionId: string, afterId: string, limit
   if (!session) throw notFound(`session ${sessionId}`);
   return sql
     .all<ItemRow>("SELECT * FROM items WHERE status = 'locked' AND id > ? ORDER BY id LIMIT ?", afterId, Math.min(limit, 10_000))
-    .map((r) => ({ id: r.id, consignorId: r.consignor_id, title: r.title, category: r.category, size: r.size, price: r.price }));
+    .map((r) => ({ id: r.id, consignorId: r.consignor_id, title: r.title, category: r.category, size: r.size, price: r.price, discountAllowed: r.discount_allowed === 1 }));
 }
 
 /** The session object reports its transitions; a completed session is settled at once. */
 export async function sessionStatusChanged(ctx: SessionContext, sessionId: string, status: "active" | "completed" | "cancelled"): Promise<{ settled: boolean }> {
-  ctx.sql.run("UPDATE sessions SET status = ?, settled = ?, updated_at = ? WHERE id = ?", status, status === "cancelled" ? 1 : 0, ctx.now(), sessionId);
+  ctx.transaction(() => {
+    ctx.sql.run("UPDATE sessions SET status = ?, settled = ?, updated_at = ? WHERE id = ?", status, status === "cancelled" ? 1 : 0, ctx.now(), sessionId);
+    followSessionDiscount(ctx.sql, ctx.now());
+  });
   if (status === "completed") await settle(ctx, sessionId);
   return { settled: status !== "active" };
 }

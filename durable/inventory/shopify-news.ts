@@ -1,3 +1,4 @@
+import { salePriceOf } from "../../lib/money";
 import { audit } from "../../lib/audit";
 import { moneyString } from "../../lib/shopify/mapping";
 import type { Sql } from "../../lib/sql";
@@ -63,6 +64,12 @@ function conflict(sql: Sql, itemId: string, kind: string, ours: object, theirs: 
  */
 const stale = (row: Pick<ItemRow, "last_synced">, at: number) => at < (row.last_synced ?? 0);
 
+/** The price Shopify should show: the running session's (discounted when it has a discount and the item allows it). */
+function shopifyPrice(sql: Sql, row: Pick<ItemRow, "price" | "discount_allowed">): number {
+  const discount = sql.one<{ priced_discount: number }>("SELECT priced_discount FROM shopify WHERE id = 1")?.priced_discount ?? 0;
+  return row.discount_allowed === 1 ? salePriceOf(row.price, discount) : row.price;
+}
+
 const enabled = (sql: Sql) => sql.one<{ enabled: number }>("SELECT enabled FROM shopify WHERE id = 1")?.enabled === 1;
 
 /** Rule 2 for title, price and status: an edit on Shopify is recorded and ours pushed back. */
@@ -71,7 +78,7 @@ export function productUpdated(sql: Sql, news: ProductNews, actor: Actor, now: n
   const row = sql.one<ItemRow>("SELECT * FROM items WHERE shopify_id = ?", productGid(news.productId));
   if (!row || stale(row, news.updatedAt)) return { conflicts: 0 };
   const price = news.variants[0]?.price;
-  const ours = { title: row.title, price: moneyString(row.price), status: "active" };
+  const ours = { title: row.title, price: moneyString(shopifyPrice(sql, row)), status: "active" };
   const theirs = { title: news.title, price: price === undefined ? null : moneyString(price), status: news.status.toLowerCase() };
   const differs = ours.title !== theirs.title || ours.price !== theirs.price || ours.status !== theirs.status;
   if (!differs) return { conflicts: 0 };

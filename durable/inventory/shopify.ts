@@ -1,4 +1,5 @@
 import { audit } from "../../lib/audit";
+import { salePriceOf } from "../../lib/money";
 import type { Sql } from "../../lib/sql";
 import type { Actor } from "../../schemas/domain";
 import type { ShopifyConflict, ShopifyPlan, ShopifyPlanEntry, ShopifyPushed, ShopifyStatus } from "../../schemas/shopify";
@@ -29,6 +30,7 @@ type ShopifyRow = {
   reconcile_instance: string | null;
   reconcile_started_at: number | null;
   orders_cursor: number | null;
+  priced_discount: number;
 };
 
 export const shopifyRow = (sql: Sql) => sql.one<ShopifyRow>("SELECT * FROM shopify WHERE id = 1")!;
@@ -110,7 +112,7 @@ export function planFor(sql: Sql, eventId: string, itemIds: readonly string[]): 
        WHERE o.conflict = 0 AND o.item_id IN (SELECT value FROM json_each(?)) ORDER BY o.seq`,
     JSON.stringify(itemIds),
   );
-  return { eventId, enabled: Boolean(state.enabled), stopped: Boolean(state.stopped), locationId: state.location_id, entries: rows.map(entryOf) };
+  return { eventId, enabled: Boolean(state.enabled), stopped: Boolean(state.stopped), locationId: state.location_id, entries: rows.map((r) => entryOf(r, state.priced_discount)) };
 }
 
 /** A page of the outbox for the workflow: unlisted items first when `unlisted`, else listed ones. */
@@ -123,14 +125,34 @@ export function planPage(sql: Sql, eventId: string, unlisted: boolean, afterSeq:
     unlisted ? 1 : 0,
     limit,
   );
-  return { eventId, enabled: Boolean(state.enabled), stopped: Boolean(state.stopped), locationId: state.location_id, entries: rows.map(entryOf) };
+  return { eventId, enabled: Boolean(state.enabled), stopped: Boolean(state.stopped), locationId: state.location_id, entries: rows.map((r) => entryOf(r, state.priced_discount)) };
 }
 
-function entryOf(row: ItemRow & { seq: number; held: number }): ShopifyPlanEntry {
+/**
+ * Shopify shows the price the running session would charge: when a discount session starts or
+ * ends, every unsold item that allows the discount has a new price there, so its data version moves
+ * (and the outbox trigger queues its push). Called after any change of the sessions' statuses.
+ * Inside a transaction.
+ */
+export function followSessionDiscount(sql: Sql, now: number): number {
+  const state = shopifyRow(sql);
+  const running = sql.one<{ discount: number }>("SELECT discount FROM sessions WHERE status = 'active' ORDER BY position LIMIT 1")?.discount ?? 0;
+  if (running === state.priced_discount) return 0;
+  sql.run("UPDATE shopify SET priced_discount = ? WHERE id = 1", running);
+  if (!state.enabled) return 0;
+  return sql.all(
+    `UPDATE items SET data_version = version + 1, version = version + 1, last_modified = ?
+       WHERE status IN ('modifiable', 'locked') AND discount_allowed = 1 RETURNING id`,
+    now,
+  ).length;
+}
+
+function entryOf(row: ItemRow & { seq: number; held: number }, discount: number): ShopifyPlanEntry {
+  const price = row.discount_allowed === 1 ? salePriceOf(row.price, discount) : row.price;
   return {
     itemId: row.id,
     seq: row.seq,
-    item: { id: row.id, consignorId: row.consignor_id, title: row.title, category: row.category, size: row.size, price: row.price },
+    item: { id: row.id, consignorId: row.consignor_id, title: row.title, category: row.category, size: row.size, price, discountAllowed: row.discount_allowed === 1 },
     dataVersion: row.data_version,
     pushedVersion: row.shopify_pushed_version,
     listing:

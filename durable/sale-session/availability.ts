@@ -16,7 +16,7 @@ export function claim(sql: Sql, ids: readonly string[], holdId: string | null, k
   const unavailable: Record<string, Unavailable> = {};
   for (const id of ids) {
     const item = sql.one<ItemRow & { sold_by: string | null }>(
-      "SELECT id, consignor_id, title, price, commission_rate, status, hold_id, hold_register, hold_key, hold_expires_at, sold_by FROM items WHERE id = ?",
+      "SELECT id, consignor_id, title, price, tag_price, commission_rate, status, hold_id, hold_register, hold_key, hold_expires_at, sold_by FROM items WHERE id = ?",
       id,
     );
     if (!item) unavailable[id] = "unknown";

@@ -80,7 +80,15 @@ function record(store: SessionStore, s: SessionRow, input: TransactionCreate, ac
       const commission = commissionOf(item.price, item.commission_rate);
       tx.total += item.price;
       tx.commission_total += commission;
-      lines.push({ item_id: item.id, consignor_id: item.consignor_id, title: item.title, price: item.price, commission_rate: item.commission_rate, commission });
+      lines.push({
+        item_id: item.id,
+        consignor_id: item.consignor_id,
+        title: item.title,
+        price: item.price,
+        commission_rate: item.commission_rate,
+        commission,
+        tag_price: item.tag_price ?? item.price,
+      });
     }
     sql.run(
       `INSERT INTO transactions (id, register_id, shopper_code, hold_id, status, total, commission_total, item_count, created_at, actor, lines)
@@ -131,7 +139,7 @@ function take(sql: Sql, ids: readonly string[], holdId: string | null, keyId: st
   for (const id of ids) {
     const row = sql.one<Omit<ItemRow, "status">>(
       `${SELL_ITEM} WHERE id = ? AND status = 'available'
-       RETURNING id, consignor_id, title, price, commission_rate, hold_id, hold_register, hold_key, hold_expires_at`,
+       RETURNING id, consignor_id, title, price, tag_price, commission_rate, hold_id, hold_register, hold_key, hold_expires_at`,
       txId,
       now,
       keyId,

@@ -123,7 +123,7 @@ export class SaleSession extends DurableObject<Env> {
     const inventory = this.env.INVENTORY.getByName(eventId);
     unwrap(await inventory.prepareSessionStart(sessionId, actor));
     await this.loadEarlierIds(unwrap(await inventory.sessionIds()).filter((id) => id !== sessionId));
-    await loadItems(this.store, inventory, sessionId, this.session().load_cursor ?? "", rates, table.tiers);
+    await loadItems(this.store, inventory, sessionId, this.session().load_cursor ?? "", rates, table.tiers, this.session().discount);
     // A cancel may have landed while the items were loading.
     requireStartable(this.session());
     const now = Date.now();

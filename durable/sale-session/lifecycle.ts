@@ -1,5 +1,5 @@
 import { AppError, invalidTransition, unwrap } from "../../lib/errors";
-import { rateFor, type RateTable, type Tier } from "../../lib/money";
+import { rateFor, salePriceOf, type RateTable, type Tier } from "../../lib/money";
 import { audit } from "../../lib/audit";
 import type { Sql } from "../../lib/sql";
 import type { SessionCreate } from "../../schemas/api";
@@ -19,23 +19,25 @@ export function requireSameSession(existing: SessionRow, eventId: string, input:
     existing.session_id === input.id &&
     existing.name === input.name &&
     existing.start_time === input.startTime &&
-    existing.end_time === input.endTime;
+    existing.end_time === input.endTime &&
+    existing.discount === input.discount;
   if (!same) throw new AppError("ALREADY_EXISTS", `session ${input.id} already exists with other details`);
 }
 
 /** Writes the session row in `initial`. Inside a transaction. */
 export function createSession(sql: Sql, eventId: string, input: SessionCreate, actor: Actor, now: number) {
   sql.run(
-    `INSERT INTO session (id, event_id, session_id, name, status, start_time, end_time, created_at)
-     VALUES (1, ?, ?, ?, 'initial', ?, ?, ?)`,
+    `INSERT INTO session (id, event_id, session_id, name, status, start_time, end_time, created_at, discount)
+     VALUES (1, ?, ?, ?, 'initial', ?, ?, ?, ?)`,
     eventId,
     input.id,
     input.name,
     input.startTime,
     input.endTime,
     now,
+    input.discount,
   );
-  audit(sql, actor, now, { entity: "session", entityId: input.id, action: "create", before: null, after: { status: "initial" } });
+  audit(sql, actor, now, { entity: "session", entityId: input.id, action: "create", before: null, after: { status: "initial", discount: input.discount } });
 }
 
 export function requireStartable(s: SessionRow) {
@@ -55,8 +57,10 @@ export function requireRates(table: { rates: RateTable | null }): RateTable {
 }
 
 /**
- * Copies the session's unsold items from the Inventory with their commission rate snapshot, a page
- * at a time after `after`. Each page commits with its cursor, so a copy that stopped resumes there.
+ * Copies the session's unsold items from the Inventory with their commission rate snapshot and
+ * both prices (the tag's, and the session's: discounted when the session has a discount and the
+ * item allows it), a page at a time after `after`. Each page commits with its cursor, so a copy
+ * that stopped resumes there.
  */
 export async function loadItems(
   store: Pick<SessionStore, "sql" | "storage">,
@@ -65,6 +69,7 @@ export async function loadItems(
   after: string,
   rates: RateTable,
   tiers: Record<string, Tier>,
+  discount: number,
 ): Promise<void> {
   let cursor = after;
   for (;;) {
@@ -74,13 +79,14 @@ export async function loadItems(
     store.storage.transactionSync(() => {
       for (const item of page) {
         store.sql.run(
-          `INSERT OR IGNORE INTO items (id, consignor_id, title, category, size, price, commission_rate, status)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 'available')`,
+          `INSERT OR IGNORE INTO items (id, consignor_id, title, category, size, price, tag_price, commission_rate, status)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'available')`,
           item.id,
           item.consignorId,
           item.title,
           item.category,
           item.size,
+          item.discountAllowed ? salePriceOf(item.price, discount) : item.price,
           item.price,
           rateFor(rates, tiers[item.consignorId] ?? "standard"),
         );

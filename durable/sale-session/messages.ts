@@ -4,7 +4,13 @@ import type { SessionStore } from "./store";
 import { storedTransaction } from "./views";
 
 function messageItems(items: TransactionItemRow[]): MessageItem[] {
-  return items.map((i) => ({ itemId: i.item_id, consignorId: i.consignor_id, price: i.price, commissionRate: i.commission_rate }));
+  return items.map((i) => ({
+    itemId: i.item_id,
+    consignorId: i.consignor_id,
+    price: i.price,
+    commissionRate: i.commission_rate,
+    ...(i.tag_price !== i.price ? { tagPrice: i.tag_price } : {}),
+  }));
 }
 
 export function completedMessage(s: SessionRow, tx: TransactionRow, items: TransactionItemRow[]): TransactionCompleted {

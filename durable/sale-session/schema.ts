@@ -89,6 +89,17 @@ export const MIGRATIONS: string[][] = [
        FROM transactions t, json_each(t.lines) l`,
     `DROP INDEX items_sold`,
   ],
+  // Discount sessions: the session's discount, each item's tag price beside the price it sells at
+  // here, and each line's tag price as a seventh element of its JSON (absent in older rows: the
+  // tag price was the price).
+  [
+    `ALTER TABLE session ADD COLUMN discount INTEGER NOT NULL DEFAULT 0`,
+    `ALTER TABLE items ADD COLUMN tag_price INTEGER`,
+    `DROP VIEW transaction_items`,
+    `CREATE VIEW transaction_items (tx_id, position, item_id, consignor_id, title, price, commission_rate, commission, tag_price) AS
+       SELECT t.id, l.key, l.value ->> 0, l.value ->> 1, l.value ->> 2, l.value ->> 3, l.value ->> 4, l.value ->> 5, COALESCE(l.value ->> 6, l.value ->> 3)
+       FROM transactions t, json_each(t.lines) l`,
+  ],
 ];
 
 /** The columns of a transaction row besides its lines, in table order (what the archive copies). */
@@ -116,13 +127,18 @@ export type SessionRow = {
   load_cursor: string | null;
   snapshot: string | null;
   archived_at: number | null;
+  /** Basis points off the tag price of the items that allow it; 0 = full price. */
+  discount: number;
 };
 
 export type ItemRow = {
   id: string;
   consignor_id: string;
   title: string;
+  /** What it sells for in this session. */
   price: number;
+  /** The price on its tag (null in sessions loaded before discounts: the price). */
+  tag_price: number | null;
   commission_rate: number;
   status: "available" | "pending" | "sold";
   hold_id: string | null;
@@ -151,29 +167,33 @@ export type TransactionItemRow = {
   item_id: string;
   consignor_id: string;
   title: string;
+  /** The price it sold at. */
   price: number;
   commission_rate: number;
   commission: number;
+  /** The price on its tag (the same as `price` outside a discount session). */
+  tag_price: number;
 };
 
-/** A line as stored in `transactions.lines`. */
-type StoredLine = [item_id: string, consignor_id: string, title: string, price: number, commission_rate: number, commission: number];
+/** A line as stored in `transactions.lines` (rows written before discounts have no tag price). */
+type StoredLine = [item_id: string, consignor_id: string, title: string, price: number, commission_rate: number, commission: number, tag_price?: number];
 
 /** The lines of a transaction, in cart order. */
 export function linesOf(row: { lines: string }): TransactionItemRow[] {
-  return (JSON.parse(row.lines) as StoredLine[]).map(([item_id, consignor_id, title, price, commission_rate, commission]) => ({
+  return (JSON.parse(row.lines) as StoredLine[]).map(([item_id, consignor_id, title, price, commission_rate, commission, tag_price]) => ({
     item_id,
     consignor_id,
     title,
     price,
     commission_rate,
     commission,
+    tag_price: tag_price ?? price,
   }));
 }
 
 /** The lines of a transaction as `transactions.lines` stores them. */
 export function storedLines(lines: readonly TransactionItemRow[]): string {
-  return JSON.stringify(lines.map((l): StoredLine => [l.item_id, l.consignor_id, l.title, l.price, l.commission_rate, l.commission]));
+  return JSON.stringify(lines.map((l): StoredLine => [l.item_id, l.consignor_id, l.title, l.price, l.commission_rate, l.commission, l.tag_price]));
 }
 
 export type HoldRow = {

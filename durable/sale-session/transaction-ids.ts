@@ -92,7 +92,7 @@ export async function archivedTransaction(db: D1Database, s: SessionRow, txId: s
     .first<TransactionRow>();
   if (!tx) throw notFound(`transaction ${txId} in the archive`);
   const { results } = await db
-    .prepare("SELECT item_id, consignor_id, title, price, commission_rate, commission FROM transaction_items WHERE event_id = ? AND tx_id = ? ORDER BY position")
+    .prepare("SELECT item_id, consignor_id, title, price, commission_rate, commission, COALESCE(tag_price, price) AS tag_price FROM transaction_items WHERE event_id = ? AND tx_id = ? ORDER BY position")
     .bind(s.event_id, txId)
     .all<TransactionItemRow>();
   return transactionView(s, tx, results);

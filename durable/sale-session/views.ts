@@ -31,6 +31,7 @@ export function transactionView(s: SessionRow, tx: TransactionRow, items: Transa
       consignorId: i.consignor_id,
       title: i.title,
       price: i.price,
+      tagPrice: i.tag_price,
       commissionRate: i.commission_rate,
       commission: i.commission,
     })),
@@ -48,6 +49,7 @@ export function summaryOf(s: SessionRow): SaleSessionSummary {
     status: s.status,
     startTime: s.start_time,
     endTime: s.end_time,
+    discount: s.discount,
     metadata: {
       totalSales: s.total_sales,
       totalCommissions: s.total_commissions,

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { randomToken, sha256Hex } from "../../lib/crypto";
 import { notFound, unwrap } from "../../lib/errors";
-import { ApiKeyCreate, ConsignorBody, EventCreate, RatesBody } from "../../schemas/api";
+import { ApiKeyCreate, ConsignorBody, EventCreate, FeesBody, ItemRulesBody, RatesBody } from "../../schemas/api";
 import { Id } from "../../schemas/common";
 import { authorize, forgetKey } from "./auth";
 import { parse, parseBody, written, type AppEnv } from "./context";
@@ -38,6 +38,40 @@ events.get("/:eventId/rates", async (c) => {
   authorize(c, ["admin"]);
   await requireEvent(c.env, eventId);
   return c.json(unwrap(await ledgerOf(c.env, eventId).getRates()));
+});
+
+/** The event's consignor fee, taken once from each consignor's payout (a consignor's own `fee` overrides it). */
+events.put("/:eventId/fees", async (c) => {
+  const eventId = parse(Id, c.req.param("eventId"), "eventId");
+  const actor = authorize(c, ["admin"]);
+  const body = await parseBody(c, FeesBody);
+  await requireEvent(c.env, eventId);
+  return c.json(unwrap(await ledgerOf(c.env, eventId).setFees(body.consignorFee, actor)));
+});
+
+events.get("/:eventId/fees", async (c) => {
+  const eventId = parse(Id, c.req.param("eventId"), "eventId");
+  authorize(c, ["admin"]);
+  await requireEvent(c.env, eventId);
+  return c.json(unwrap(await ledgerOf(c.env, eventId).getFees()));
+});
+
+/** What consignors may enter themselves: items each, the lowest price, the price step (null = no limit). */
+events.put("/:eventId/item-rules", async (c) => {
+  const eventId = parse(Id, c.req.param("eventId"), "eventId");
+  const actor = authorize(c, ["admin"]);
+  const rules = await parseBody(c, ItemRulesBody);
+  return c.json(unwrap(await inventoryOf(c.env, eventId).setItemRules(rules, actor)));
+});
+
+/**
+ * Closes the event after its last session: every unsold item leaves the sale, donated or set out
+ * for pickup as its tag says. Idempotent; 409 while a session runs or is not yet settled.
+ */
+events.post("/:eventId/close", async (c) => {
+  const eventId = parse(Id, c.req.param("eventId"), "eventId");
+  const actor = authorize(c, ["admin"]);
+  return c.json(unwrap(await inventoryOf(c.env, eventId).closeEvent(actor)));
 });
 
 events.put("/:eventId/consignors/:consignorId", async (c) => {

@@ -1,4 +1,5 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
+import type { UnsoldReport } from "../../durable/inventory/closing";
 import { divRound } from "../../lib/money";
 import { Id } from "../../schemas/common";
 import { authorize } from "./auth";
@@ -33,7 +34,19 @@ type LedgerRow = {
   consignors: string;
   taken_at: number;
 };
-type Payout = { consignorId: string; name: string | null; tier: string | null; sales: number; reversals: number; adjustments: number; balance: number };
+type Payout = {
+  consignorId: string;
+  name: string | null;
+  tier: string | null;
+  sales: number;
+  reversals: number;
+  adjustments: number;
+  /** Absent in snapshots written before fees. */
+  fees?: number;
+  balance: number;
+  payout?: number;
+  owedByConsignor?: number;
+};
 
 async function payouts(env: Env, eventId: string): Promise<{ ledger: LedgerRow | null; consignors: Payout[] }> {
   const ledger = await env.DB.prepare("SELECT * FROM ledger_snapshots WHERE event_id = ?").bind(eventId).first<LedgerRow>();
@@ -107,9 +120,56 @@ reports.get("/:eventId/reports/payouts.csv", async (c) => {
   authorize(c, ["admin"]);
   await requireEvent(c.env, eventId);
   const { consignors } = await payouts(c.env, eventId);
-  const header = "consignor_id,name,tier,sales_cents,reversals_cents,adjustments_cents,balance_cents";
-  const lines = consignors.map((p) => [p.consignorId, p.name, p.tier, p.sales, p.reversals, p.adjustments, p.balance].map(csvField).join(","));
+  const header = "consignor_id,name,tier,sales_cents,reversals_cents,adjustments_cents,fees_cents,balance_cents,payout_cents,owed_by_consignor_cents";
+  const lines = consignors.map((p) =>
+    [p.consignorId, p.name, p.tier, p.sales, p.reversals, p.adjustments, p.fees ?? 0, p.balance, p.payout ?? Math.max(0, p.balance), p.owedByConsignor ?? Math.max(0, -p.balance)]
+      .map(csvField)
+      .join(","),
+  );
+  return csv(c, `${eventId}-payouts.csv`, header, lines);
+});
+
+function csv(c: Context<AppEnv>, filename: string, header: string, lines: string[]) {
   c.header("Content-Type", "text/csv; charset=utf-8");
-  c.header("Content-Disposition", `attachment; filename="${eventId}-payouts.csv"`);
+  c.header("Content-Disposition", `attachment; filename="${filename}"`);
   return c.body([header, ...lines].join("\r\n") + "\r\n");
+}
+
+const UNSOLD_HEADER = "list,consignor_id,item_id,title,category,size,price_cents";
+const unsoldLines = (report: UnsoldReport) =>
+  (["pickup", "donated"] as const).flatMap((list) =>
+    report[list].map((i) => [list, i.consignorId, i.itemId, i.title, i.category, i.size, i.price].map(csvField).join(",")),
+  );
+
+/**
+ * What did not sell (live, from the Inventory): the pickup list and the donations with their
+ * values. Before the event is closed, what would happen to what is unsold now.
+ */
+reports.get("/:eventId/reports/unsold", async (c) => {
+  const eventId = parse(Id, c.req.param("eventId"), "eventId");
+  authorize(c, ["admin"]);
+  return c.json(unwrap(await inventoryOf(c.env, eventId).unsold(null)));
+});
+
+reports.get("/:eventId/reports/unsold.csv", async (c) => {
+  const eventId = parse(Id, c.req.param("eventId"), "eventId");
+  authorize(c, ["admin"]);
+  const report = unwrap(await inventoryOf(c.env, eventId).unsold(null));
+  return csv(c, `${eventId}-unsold.csv`, UNSOLD_HEADER, unsoldLines(report));
+});
+
+/** A consignor's own lists: what to collect, and what was donated (for a tax receipt). */
+reports.get("/:eventId/consignors/:consignorId/unsold", async (c) => {
+  const eventId = parse(Id, c.req.param("eventId"), "eventId");
+  const consignorId = parse(Id, c.req.param("consignorId"), "consignorId");
+  authorize(c, ["admin", "consignor"], { eventId, consignorId });
+  return c.json(unwrap(await inventoryOf(c.env, eventId).unsold(consignorId)));
+});
+
+reports.get("/:eventId/consignors/:consignorId/unsold.csv", async (c) => {
+  const eventId = parse(Id, c.req.param("eventId"), "eventId");
+  const consignorId = parse(Id, c.req.param("consignorId"), "consignorId");
+  authorize(c, ["admin", "consignor"], { eventId, consignorId });
+  const report = unwrap(await inventoryOf(c.env, eventId).unsold(consignorId));
+  return csv(c, `${eventId}-${consignorId}-unsold.csv`, UNSOLD_HEADER, unsoldLines(report));
 });
