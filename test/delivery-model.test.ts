@@ -10,11 +10,15 @@ import { call, createSession, item, seedEvent } from "./helpers";
  * already applied but not acked — the ledger and the inventory end where a plain model says.
  */
 
-const ITEMS = [item("D1", "c1", 1001), item("D2", "c2", 1005), item("D3", "c3", 333), item("D4", "c1", 2599), item("D5", "c2", 7)];
+// D3 does not allow a discount: in a discount session it still sells at its tag price.
+const ITEMS = [item("D1", "c1", 1001), item("D2", "c2", 1005), { ...item("D3", "c3", 333), discountAllowed: false }, item("D4", "c1", 2599), item("D5", "c2", 7)];
 const TIER_RATE: Record<string, number> = { c1: 6000, c2: 7000, c3: 7500 };
 
 /** Commission by a rounding written independently of lib/money (prices are positive). */
 const share = (price: number, rate: number) => Math.floor((price * rate + 5_000) / 10_000);
+/** What an item sells for with `discount` basis points off, rounded the same independent way (never below a cent). */
+const salePrice = (it: (typeof ITEMS)[number], discount: number) =>
+  it.discountAllowed === false ? it.price : Math.max(1, Math.floor((it.price * (10_000 - discount) + 5_000) / 10_000));
 
 const history = fc.array(
   fc.oneof(
@@ -29,7 +33,12 @@ let run = 0;
 describe("delivery schedules", () => {
   it("ledger and inventory equal the model under duplicates, reordering and crashes", async () => {
     await fc.assert(
-      fc.asyncProperty(history, fc.infiniteStream(fc.nat(1_000_000)), async (steps, random) => {
+      // Sales of a full-price session, or of a discount session (the messages carry both prices).
+      fc.asyncProperty(history, fc.infiniteStream(fc.nat(1_000_000)), fc.constantFrom(0, 5000, 2500), async (steps, random, discount) => {
+        const line = (it: (typeof ITEMS)[number]) => {
+          const price = salePrice(it, discount);
+          return { itemId: it.id, consignorId: it.consignorId, price, commissionRate: TIER_RATE[it.consignorId]!, ...(price !== it.price ? { tagPrice: it.price } : {}) };
+        };
         const eventId = `dm-${++run}`;
         await seedEvent(eventId, ITEMS);
         await createSession(eventId, "s1");
@@ -53,8 +62,8 @@ describe("delivery schedules", () => {
               transactionId: id,
               registerId: "reg-1",
               occurredAt: 1_000 + messages.length,
-              items: chosen.map((it) => ({ itemId: it.id, consignorId: it.consignorId, price: it.price, commissionRate: TIER_RATE[it.consignorId]! })),
-              total: chosen.reduce((s, it) => s + it.price, 0),
+              items: chosen.map(line),
+              total: chosen.reduce((s, it) => s + salePrice(it, discount), 0),
               commissionTotal: 0,
             });
           } else {
@@ -70,7 +79,7 @@ describe("delivery schedules", () => {
               transactionId: sale.id,
               registerId: "reg-1",
               occurredAt: 1_000 + messages.length,
-              items: sale.items.map((it) => ({ itemId: it.id, consignorId: it.consignorId, price: it.price, commissionRate: TIER_RATE[it.consignorId]! })),
+              items: sale.items.map(line),
               reason: "model",
             });
           }
@@ -103,14 +112,21 @@ describe("delivery schedules", () => {
         const model = new Map<string, number>();
         for (const sale of sales) {
           if (sale.voided) continue;
-          for (const it of sale.items) model.set(it.consignorId, (model.get(it.consignorId) ?? 0) + share(it.price, TIER_RATE[it.consignorId]!));
+          for (const it of sale.items) model.set(it.consignorId, (model.get(it.consignorId) ?? 0) + share(salePrice(it, discount), TIER_RATE[it.consignorId]!));
         }
         const summary = (await call("GET", `/v1/events/${eventId}/commissions`)).body;
         expect(summary.calculations).toEqual({ pending: 0, completed: sales.length, error: 0 });
         expect(summary.metadata.totalCalculations).toBe(sales.length);
         const balances = Object.fromEntries(summary.consignors.filter((c: { balance: number }) => c.balance !== 0).map((c: { consignorId: string; balance: number }) => [c.consignorId, c.balance]));
         expect(balances).toEqual(Object.fromEntries([...model].filter(([, v]) => v !== 0)));
-        const standing = sales.filter((s) => !s.voided).reduce((sum, s) => sum + s.items.reduce((t, it) => t + it.price, 0), 0);
+        const standing = sales.filter((s) => !s.voided).reduce((sum, s) => sum + s.items.reduce((t, it) => t + salePrice(it, discount), 0), 0);
+        // Each calculation keeps both prices of every line.
+        for (const sale of sales) {
+          const calc = (await call("GET", `/v1/events/${eventId}/commissions/calculations/${sale.id}`)).body;
+          expect(calc.items.map((i: { itemId: string; price: number; tagPrice: number }) => [i.itemId, i.price, i.tagPrice])).toEqual(
+            sale.items.map((it) => [it.id, salePrice(it, discount), it.price]),
+          );
+        }
         expect(summary.totalSales).toBe(standing);
         expect(summary.consignorTotal + summary.houseShare).toBe(standing);
         for (const c of summary.consignors) {

@@ -1,18 +1,30 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { call, createSession, item, seedEvent } from "./helpers";
+import { salePriceOf } from "../lib/money";
+import { call, item, seedEvent } from "./helpers";
 
 /**
  * Model-based test of one sale session: random holds, releases, checkouts, voids and hold expiries
  * from several registers, run against the real object through the HTTP API and against a plain
  * model. After every step the answer must match the model's, the item statuses must match, and
- * invariants 1 and 2 (ARCHITECTURE.md, "Invariants") must hold in the object's own storage.
+ * invariants 1 and 2 (ARCHITECTURE.md, "Invariants") must hold in the object's own storage. Each run
+ * is a full-price or a discount session.
  */
 
-const ITEMS = [item("M1", "c1", 1000), item("M2", "c2", 2599), item("M3", "c3", 333), item("M4", "c1", 1), item("M5", "c2", 50_000), item("M6", "c3", 777)];
+// M3 and M6 do not allow a discount: they sell at their tag price in every session.
+const ITEMS = [
+  item("M1", "c1", 1000),
+  item("M2", "c2", 2599),
+  { ...item("M3", "c3", 333), discountAllowed: false },
+  item("M4", "c1", 1),
+  item("M5", "c2", 50_000),
+  { ...item("M6", "c3", 777), discountAllowed: false },
+];
 const ITEM_IDS = ITEMS.map((i) => i.id);
-const PRICE = new Map(ITEMS.map((i) => [i.id, i.price]));
+/** What each item sells for in a session with `discount` off. */
+const priceIn = (discount: number) =>
+  new Map(ITEMS.map((i) => [i.id, i.discountAllowed === false ? i.price : salePriceOf(i.price, discount)]));
 const REGISTERS = ["reg-a", "reg-b", "reg-c"];
 
 type Op =
@@ -102,14 +114,18 @@ let run = 0;
 describe("sale session model", () => {
   it("matches a simple model and keeps invariants 1 and 2 after every step", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 30 }), async (ops) => {
+      // Full price, a quarter off, or the half-price day.
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 30 }), fc.constantFrom(0, 2500, 5000), async (ops, discount) => {
         const eventId = `model-${++run}`;
         await seedEvent(eventId, ITEMS);
         // Each register has its own key: a hold belongs to the key that made it.
         const keys: Record<string, string> = {};
         for (const r of REGISTERS) keys[r] = (await call("POST", `/v1/events/${eventId}/api-keys`, { body: { role: "register", label: r } })).body.key;
         const registerKey = keys[REGISTERS[0]!]!;
-        await createSession(eventId, "s1");
+        const created = await call("POST", `/v1/events/${eventId}/sessions`, { body: { id: "s1", name: "S1", startTime: 1, endTime: 2, discount } });
+        expect(created.status).toBe(201);
+        expect((await call("POST", `/v1/events/${eventId}/sessions/s1/start`)).status).toBe(200);
+        const PRICE = priceIn(discount);
         const stub = env.SALE_SESSION.getByName(`${eventId}:s1`);
         const base = `/v1/events/${eventId}/sessions/s1`;
         const model = new Model();
@@ -165,6 +181,8 @@ describe("sale session model", () => {
           // Invariant 2: totalSales = Σ standing transaction totals = Σ prices of sold items.
           expect(observed.session.total_sales).toBe(observed.standing);
           expect(observed.session.total_sales).toBe(sold.reduce((sum, i) => sum + PRICE.get(i.id)!, 0));
+          // Each item's price in the session is its sale price there.
+          expect(observed.items.map((i) => [i.id, i.price])).toEqual(ITEM_IDS.map((id) => [id, PRICE.get(id)]));
           expect(Object.fromEntries(observed.items.map((i) => [i.id, i.status]))).toEqual(
             Object.fromEntries([...model.items].map(([id, s]) => [id, s.status])),
           );
