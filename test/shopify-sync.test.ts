@@ -99,6 +99,31 @@ describe("listing", () => {
   });
 });
 
+describe("prices follow the running session", () => {
+  it("shows a discount session's price while it runs, and the tag price again after", async () => {
+    const { eventId } = await enabledEvent("disc", 3);
+    const t2 = (await call("GET", `/v1/events/${eventId}/items/T0002`)).body;
+    expect((await call("PATCH", `/v1/events/${eventId}/items/T0002`, { body: { version: t2.version, discountAllowed: false } })).status).toBe(200);
+    await settled(eventId);
+    const prices = async () => [...(await productsOf(eventId)).values()].map((p) => [p.variants[0]!.sku, p.variants[0]!.price]).sort();
+    const expectPrices = (t1: string, t2: string, t3: string) =>
+      vi.waitFor(async () => expect(await prices()).toEqual([[`${eventId}-T0001`, t1], [`${eventId}-T0002`, t2], [`${eventId}-T0003`, t3]]), {
+        timeout: 10_000,
+        interval: 25,
+      });
+    const created = await call("POST", `/v1/events/${eventId}/sessions`, { body: { id: "half", name: "Half price", startTime: 1, endTime: 2, discount: 5000 } });
+    expect(created.status).toBe(201);
+    expect((await call("POST", `/v1/events/${eventId}/sessions/half/start`)).status).toBe(200);
+    // 1000 → 500, 1025 stays (its tag says full price), 1050 → 525.
+    await expectPrices("5.00", "10.25", "5.25");
+    expect((await call("POST", `/v1/events/${eventId}/sessions/half/complete`)).status).toBe(200);
+    await expectPrices("10.00", "10.25", "10.50");
+    await settled(eventId);
+    // Our own price pushes are not Shopify-side edits.
+    expect((await call("GET", `/v1/events/${eventId}/shopify/conflicts`)).body.conflicts).toEqual([]);
+  });
+});
+
 describe("availability follows the registers", () => {
   it("sold → 0, voided → 1, held → 0, released → 1, transferred → 0", async () => {
     const { eventId, registerKey } = await enabledEvent("avail", 4);
