@@ -23,10 +23,12 @@ const DROPPED = /^(?:\p{Extended_Pictographic}|\p{M}|\p{Cf}|\p{Emoji_Modifier}|[
 /**
  * `text` with every character the font cannot encode replaced: decomposed to a supported base
  * letter where one exists ("Ș" → "S"), a known look-alike ("Ł" → "L"), dropped (emoji, joiners),
- * or "?". Line breaks, tabs and runs of spaces become one space.
+ * or "?". Line breaks, tabs and runs of spaces become one space (and where something was dropped,
+ * no space is left before punctuation).
  */
 export function toPrintable(text: string, supported: ReadonlySet<number>): string {
   let out = "";
+  let dropped = false;
   for (const ch of text.normalize("NFC")) {
     const code = ch.codePointAt(0)!;
     if (code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0)) {
@@ -36,7 +38,7 @@ export function toPrintable(text: string, supported: ReadonlySet<number>): strin
     } else if (FALLBACK[ch] !== undefined) {
       out += FALLBACK[ch];
     } else if (DROPPED.test(ch)) {
-      // nothing
+      dropped = true;
     } else {
       let replaced = "";
       for (const part of ch.normalize("NFKD")) {
@@ -51,7 +53,9 @@ export function toPrintable(text: string, supported: ReadonlySet<number>): strin
       out += replaced === "" ? "?" : replaced;
     }
   }
-  return out.replace(/\s+/g, " ").trim();
+  out = out.replace(/\s+/g, " ").trim();
+  // "train 🚂, 42" → "train, 42", not "train , 42".
+  return dropped ? out.replace(/ ([,.;:!)])/g, "$1") : out;
 }
 
 /** Anything that measures text: a pdf-lib font is one. */
