@@ -1,3 +1,4 @@
+import { tags } from "./tags";
 import { Hono } from "hono";
 import { AppError } from "../../lib/errors";
 import { archive } from "./archive";
@@ -25,6 +26,7 @@ app.route("/v1/events", items);
 app.route("/v1/events", sessions);
 app.route("/v1/events", commissions);
 app.route("/v1/events", reports);
+app.route("/v1/events", tags);
 app.route("/v1/events", shopify);
 app.route("/v1/archive", archive);
 
