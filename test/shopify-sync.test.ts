@@ -4,6 +4,10 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { consumeShopifySync } from "../consumers/shopify-sync";
+import { ShopifyClient } from "../lib/shopify/client";
+import { shopifyConfig } from "../lib/shopify/config";
+import { WEBHOOK_SUBSCRIPTIONS } from "../lib/shopify/documents";
+import { ensureWebhookSubscriptions, WEBHOOK_TOPICS } from "../lib/shopify/subscriptions";
 import { app } from "../producers/api/app";
 import { call, checkout, createSession, expectError, item, seedEvent } from "./helpers";
 import { control, gql, unique } from "./shopify-emulator-helpers";
@@ -96,6 +100,29 @@ describe("listing", () => {
     const after = (await call("GET", `/v1/events/${eventId}/items/T0002`)).body;
     expect(after.shopifyPushedVersion).toBe(patched.body.version);
     expect((await productsOf(eventId)).size).toBe(3);
+  });
+});
+
+describe("webhook subscriptions", () => {
+  // The reconcile of an enabled event runs this with `{PUBLIC_ORIGIN}/v1/shopify/webhooks` when
+  // PUBLIC_ORIGIN is set (npm start sets it; the tests leave it empty so the emulator's deliveries
+  // reach them through its app-config subscription instead).
+  it("subscribes an address to every topic the sale listens to, once", async () => {
+    const client = new ShopifyClient(shopifyConfig(env)!);
+    // A closed port: no delivery could arrive; the subscriptions are deleted again below.
+    const uri = `http://127.0.0.1:9/${unique("sub")}/v1/shopify/webhooks`;
+    expect(await ensureWebhookSubscriptions(client, uri)).toEqual([...WEBHOOK_TOPICS]);
+    expect(await ensureWebhookSubscriptions(client, uri)).toEqual([]);
+    const listed = await client.request<{ webhookSubscriptions: { nodes: { id: string; topic: string; uri: string }[] } }>(WEBHOOK_SUBSCRIPTIONS, { uri });
+    const mine = listed.webhookSubscriptions.nodes.filter((n) => n.uri === uri);
+    expect(mine.map((n) => n.topic).sort()).toEqual([...WEBHOOK_TOPICS].sort());
+    for (const { id } of mine) {
+      const deleted = await client.request<{ webhookSubscriptionDelete: { deletedWebhookSubscriptionId: string | null } }>(
+        `mutation Unsubscribe($id: ID!) { webhookSubscriptionDelete(id: $id) { deletedWebhookSubscriptionId userErrors { message } } }`,
+        { id },
+      );
+      expect(deleted.webhookSubscriptionDelete.deletedWebhookSubscriptionId).toBe(id);
+    }
   });
 });
 
