@@ -99,7 +99,9 @@ async function seed(server, adminKey) {
     for (let j = i; j < Math.min(ITEMS, i + 5_000); j++) chunk.push({ id: itemId(j), consignorId: `c${(j % 3) + 1}`, title: `Item ${j}`, category: "clothing", size: "4T", price: 100 + (j % 4_900) });
     await call("PUT", `/v1/events/${e}/items`, { items: chunk }, [200]);
   }
-  const key = (await call("POST", `/v1/events/${e}/api-keys`, { role: "register", label: "ab" }, [201])).key;
+  // A key per register, as at a real sale (keys are rate-limited one by one).
+  const keys = [];
+  for (let r = 0; r < REGISTERS; r++) keys.push((await call("POST", `/v1/events/${e}/api-keys`, { role: "register", label: `ab-${r}` }, [201])).key);
   await call("POST", `/v1/events/${e}/sessions`, { id: "s1", name: "Main", startTime: 0, endTime: 1 }, [201]);
   await call("POST", `/v1/events/${e}/sessions/s1/start`, undefined, [200]);
   const order = Array.from({ length: ITEMS }, (_, i) => i);
@@ -110,7 +112,7 @@ async function seed(server, adminKey) {
   server.send = (r) => {
     if (server.next >= ITEMS) return Promise.resolve({ status: 0 });
     const body = { id: randomUUID(), registerId: `reg-${r}`, shopperCode: "S-1", items: [itemId(order[server.next++])] };
-    return jsonRequest({ host: HOST, port: server.port, method: "POST", path: `/v1/events/${e}/sessions/s1/transactions`, body, key, agent });
+    return jsonRequest({ host: HOST, port: server.port, method: "POST", path: `/v1/events/${e}/sessions/s1/transactions`, body, key: keys[r], agent });
   };
   server.next = 0;
   server.ok = 201;

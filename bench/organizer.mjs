@@ -102,16 +102,18 @@ async function seedEvent(eventId, discount) {
     }
     await must("PUT", `/v1/events/${eventId}/items`, { items }, [200]);
   }
-  const registerKey = (await must("POST", `/v1/events/${eventId}/api-keys`, { role: "register", label: "bench" }, [201])).key;
+  // Each register has its own key, as at a real sale (keys are rate-limited one by one).
+  const keys = [];
+  for (let r = 0; r < REGISTERS; r++) keys.push((await must("POST", `/v1/events/${eventId}/api-keys`, { role: "register", label: `reg-${r}` }, [201])).key);
   await must("POST", `/v1/events/${eventId}/sessions`, { id: "s1", name: discount ? "Half price" : "Full price", startTime: 0, endTime: 1, discount }, [201, 200]);
   await must("POST", `/v1/events/${eventId}/sessions/s1/start`, undefined, [200]);
-  return { eventId, registerKey, order: shuffled(ITEMS), next: 0 };
+  return { eventId, keys, order: shuffled(ITEMS), next: 0 };
 }
 
-function checkout(event, registerId) {
+function checkout(event, register) {
   if (event.next >= event.order.length) return Promise.resolve({ ok: false, detail: "ran out of items" });
   const item = `T${String(event.order[event.next++]).padStart(6, "0")}`;
-  return api("POST", `/v1/events/${event.eventId}/sessions/s1/transactions`, { id: randomUUID(), registerId, shopperCode: "S-1", items: [item] }, event.registerKey).then((res) => ({
+  return api("POST", `/v1/events/${event.eventId}/sessions/s1/transactions`, { id: randomUUID(), registerId: `reg-${register}`, shopperCode: "S-1", items: [item] }, event.keys[register]).then((res) => ({
     ok: res.status === 201,
     ms: res.ms,
     detail: `${res.status} ${JSON.stringify(res.body)?.slice(0, 200)}`,
@@ -186,14 +188,14 @@ async function main() {
   log(`seeding two events of ${ITEMS.toLocaleString()} items: a full-price session and a half-price one`);
   const full = await seedEvent("bench-full", 0);
   const half = await seedEvent("bench-half", 5000);
-  await round(REGISTERS, (w) => checkout(full, `reg-${w}`), 1_500);
-  await round(REGISTERS, (w) => checkout(half, `reg-${w}`), 1_500);
+  await round(REGISTERS, (w) => checkout(full, w), 1_500);
+  await round(REGISTERS, (w) => checkout(half, w), 1_500);
   const fullRounds = [];
   const halfRounds = [];
   for (let r = 0; r < ROUNDS; r++) {
     // Alternate which goes first, so neither always follows the other.
     const pair = r % 2 === 0 ? [[fullRounds, full], [halfRounds, half]] : [[halfRounds, half], [fullRounds, full]];
-    for (const [rounds, event] of pair) rounds.push(await round(REGISTERS, (w) => checkout(event, `reg-${w}`), ROUND_MS));
+    for (const [rounds, event] of pair) rounds.push(await round(REGISTERS, (w) => checkout(event, w), ROUND_MS));
     log(`round ${r + 1}: full price ${fullRounds.at(-1).rps.toFixed(0)} req/s, half price ${halfRounds.at(-1).rps.toFixed(0)} req/s`);
   }
   const pairs = fullRounds.map((f, i) => halfRounds[i].rps / f.rps).sort((a, b) => a - b);

@@ -147,7 +147,9 @@ async function seed(eventId) {
     for (let j = i; j < Math.min(ITEMS, i + 5_000); j++) chunk.push({ id: itemId(j), consignorId: `c${(j % 3) + 1}`, title: `Item ${j}`, category: "clothing", size: "4T", price: 100 + (j % 4_900) });
     await must("PUT", `/v1/events/${eventId}/items`, { items: chunk }, [200]);
   }
-  const key = (await must("POST", `/v1/events/${eventId}/api-keys`, { role: "register", label: "profile" }, [201])).key;
+  // A key per register, as at a real sale (keys are rate-limited one by one).
+  const keys = [];
+  for (let r = 0; r < REGISTERS; r++) keys.push((await must("POST", `/v1/events/${eventId}/api-keys`, { role: "register", label: `profile-${r}` }, [201])).key);
   await must("POST", `/v1/events/${eventId}/sessions`, { id: "s1", name: "Main", startTime: 0, endTime: 1 }, [201, 200]);
   await must("POST", `/v1/events/${eventId}/sessions/s1/start`, undefined, [200]);
   const order = Array.from({ length: ITEMS }, (_, i) => i);
@@ -155,7 +157,7 @@ async function seed(eventId) {
     const j = randomInt(i + 1);
     [order[i], order[j]] = [order[j], order[i]];
   }
-  return { eventId, key, order, next: 0 };
+  return { eventId, keys, order, next: 0 };
 }
 
 async function sell(event, ms) {
@@ -167,7 +169,7 @@ async function sell(event, ms) {
     Array.from({ length: REGISTERS }, async (_, r) => {
       while (performance.now() < end && event.next < ITEMS) {
         const body = { id: randomUUID(), registerId: `reg-${r}`, shopperCode: "S-1", items: [itemId(event.order[event.next++])] };
-        const res = await request("POST", `/v1/events/${event.eventId}/sessions/s1/transactions`, { body, key: event.key });
+        const res = await request("POST", `/v1/events/${event.eventId}/sessions/s1/transactions`, { body, key: event.keys[r] });
         if (res.status === 201) done++;
         else failed++;
       }

@@ -199,9 +199,14 @@ async function seedEvent(eventId, items) {
     await must("PUT", `/v1/events/${eventId}/items`, { items: chunk }, [200]);
   }
   const registerKey = (await must("POST", `/v1/events/${eventId}/api-keys`, { role: "register", label: "bench" }, [201])).key;
+  // Each register has its own key, as at a real sale (keys are rate-limited one by one).
+  const keys = new Map();
+  for (const name of [...Array.from({ length: REGISTERS }, (_, r) => `reg-${r}`), "reg-steady"]) {
+    keys.set(name, (await must("POST", `/v1/events/${eventId}/api-keys`, { role: "register", label: name }, [201])).key);
+  }
   await must("POST", `/v1/events/${eventId}/sessions`, { id: "s1", name: "Main sale", startTime: 0, endTime: 1 }, [201, 200]);
   await must("POST", `/v1/events/${eventId}/sessions/s1/start`, undefined, [200]);
-  return { eventId, registerKey, next: 0, items, order: scanOrder(items) };
+  return { eventId, registerKey, keys, next: 0, items, order: scanOrder(items) };
 }
 
 /** A checkout of the next unsold item of the event's session (1 item per checkout). */
@@ -209,7 +214,7 @@ function checkout(event, registerId) {
   if (event.next >= event.items) return Promise.resolve({ ok: false, detail: "ran out of items" });
   const id = uuid();
   const item = nextItem(event);
-  return api("POST", `/v1/events/${event.eventId}/sessions/s1/transactions`, { id, registerId, shopperCode: "S-1", items: [item] }, event.registerKey).then((res) => ({
+  return api("POST", `/v1/events/${event.eventId}/sessions/s1/transactions`, { id, registerId, shopperCode: "S-1", items: [item] }, event.keys.get(registerId) ?? event.registerKey).then((res) => ({
     ok: res.status === 201,
     ms: res.ms,
     id,

@@ -1,9 +1,12 @@
-import { tags } from "./tags";
 import { Hono } from "hono";
 import { AppError } from "../../lib/errors";
 import { archive } from "./archive";
 import { authenticate } from "./auth";
 import { bodyLimits } from "./body-limits";
+import { corsFor } from "./cors";
+import { rateLimit } from "./rate-limit";
+import { requestLog } from "./request-log";
+import { tags } from "./tags";
 import { commissions } from "./commissions";
 import type { AppEnv } from "./context";
 import { events } from "./events";
@@ -15,11 +18,14 @@ import { receiveWebhook } from "./shopify-webhooks";
 
 export const app = new Hono<AppEnv>();
 
+app.use("*", requestLog);
+app.use("/v1/*", corsFor);
 app.get("/health", (c) => c.json({ ok: true }));
 
 // Shopify's deliveries carry an HMAC, not a bearer key: answered here, before the key check.
 app.post("/v1/shopify/webhooks", bodyLimits, receiveWebhook);
 app.use("/v1/*", authenticate);
+app.use("/v1/*", rateLimit);
 app.use("/v1/*", bodyLimits);
 app.route("/v1/events", events);
 app.route("/v1/events", items);
@@ -36,9 +42,11 @@ app.notFound((c) =>
 
 /** The one place an error becomes an HTTP answer: the error envelope of the API (README). */
 app.onError((error, c) => {
+  const requestId = c.get("requestId") ?? null;
   if (error instanceof AppError) {
+    if (error.code === "UNAUTHENTICATED") c.header("WWW-Authenticate", 'Bearer realm="consignment"');
     return c.json({ error: error.toBody() }, error.status as 400);
   }
-  console.error("unhandled error", c.req.method, c.req.path, error);
-  return c.json({ error: { code: "INTERNAL", message: "internal error; it has been logged" } }, 500);
+  console.error(JSON.stringify({ msg: "unhandled error", requestId, method: c.req.method, path: c.req.path, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }));
+  return c.json({ error: { code: "INTERNAL", message: `internal error; it has been logged as request ${requestId}`, details: { requestId } } }, 500);
 });

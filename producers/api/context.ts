@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { AppError } from "../../lib/errors";
 import type { Actor } from "../../schemas/domain";
 
-export type AppEnv = { Bindings: Env; Variables: { actor: Actor } };
+export type AppEnv = { Bindings: Env; Variables: { actor: Actor; requestId: string } };
 export type AppContext = Context<AppEnv>;
 
 /** Reads the JSON body and validates it; bad JSON or a bad shape is a 400 VALIDATION_FAILED. */

@@ -109,8 +109,14 @@ reports.get("/:eventId/reports/summary", async (c) => {
   });
 });
 
+/**
+ * One CSV cell. Text that a spreadsheet would take for a formula (starting with `=`, `+`, `-`, `@`,
+ * a tab or a carriage return: a consignor's name, an item's title) is neutralised with a leading
+ * `'`; numbers (amounts in cents, negative ones too) are ours and stay numbers.
+ */
 const csvField = (value: string | number | null) => {
-  const text = value === null ? "" : String(value);
+  let text = value === null ? "" : String(value);
+  if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 };
 

@@ -1,0 +1,91 @@
+import { createExecutionContext, env } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { app } from "../producers/api/app";
+import { ADMIN, BASE, call, createSession, item, seedEvent } from "./helpers";
+
+const fetchWith = (request: Request, bindings: Partial<Env> = {}) => app.fetch(request, { ...env, ...bindings }, createExecutionContext());
+
+describe("operational edges", () => {
+  it("answers every response with an X-Request-Id, the caller's when it sent a plain one", async () => {
+    const ok = await exports.default.fetch(new Request(`${BASE}/health`));
+    expect(ok.headers.get("X-Request-Id")).toMatch(/^[0-9a-f-]{36}$/);
+    const mine = await exports.default.fetch(new Request(`${BASE}/v1/events/nope`, { headers: { Authorization: `Bearer ${ADMIN}`, "X-Request-Id": "pos-7:req-000042" } }));
+    expect(mine.status).toBe(404);
+    expect(mine.headers.get("X-Request-Id")).toBe("pos-7:req-000042");
+    const odd = await exports.default.fetch(new Request(`${BASE}/health`, { headers: { "X-Request-Id": "<script>" } }));
+    expect(odd.headers.get("X-Request-Id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("names the request id in a 500's body, and says Bearer on a 401", async () => {
+    // An issued key is looked up in D1; with D1 failing, the request fails unexpectedly.
+    const broken = { prepare: () => { throw new Error("D1 is down"); } } as unknown as D1Database;
+    const failed = await fetchWith(new Request(`${BASE}/v1/events/x`, { headers: { Authorization: "Bearer csk_reg_some-key" } }), { DB: broken });
+    expect(failed.status).toBe(500);
+    const body = (await failed.json()) as { error: { code: string; message: string; details: { requestId: string } } };
+    expect(body.error.code).toBe("INTERNAL");
+    expect(body.error.details.requestId).toBe(failed.headers.get("X-Request-Id"));
+    expect(body.error.message).toContain(body.error.details.requestId);
+    expect(JSON.stringify(body)).not.toContain("D1 is down");
+
+    const unauthenticated = await exports.default.fetch(new Request(`${BASE}/v1/events/x`));
+    expect(unauthenticated.status).toBe(401);
+    expect(unauthenticated.headers.get("WWW-Authenticate")).toMatch(/^Bearer/);
+  });
+
+  it("answers a CORS preflight from a configured origin before any key check, and no other origin", async () => {
+    const preflight = (origin: string) =>
+      fetchWith(
+        new Request(`${BASE}/v1/events/e1/sessions/s1/transactions`, {
+          method: "OPTIONS",
+          headers: { Origin: origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type" },
+        }),
+        { CORS_ORIGINS: "https://pos.example.com, https://other.example" } as unknown as Partial<Env>,
+      );
+    const allowed = await preflight("https://pos.example.com");
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get("Access-Control-Allow-Origin")).toBe("https://pos.example.com");
+    expect(allowed.headers.get("Access-Control-Allow-Headers")?.toLowerCase()).toContain("authorization");
+    const refused = await preflight("https://evil.example");
+    expect(refused.headers.get("Access-Control-Allow-Origin")).toBeNull();
+    // With no origins configured (the default), no CORS headers at all.
+    const none = await exports.default.fetch(new Request(`${BASE}/health`, { headers: { Origin: "https://pos.example.com" } }));
+    expect(none.headers.get("Access-Control-Allow-Origin")).toBeNull();
+  });
+
+  it("limits each issued key with the rate-limiting binding: 429 RATE_LIMITED with Retry-After; never the admin key", async () => {
+    const { registerKey } = await seedEvent("rl", [item("R1", "c1", 100)]);
+    await createSession("rl", "s1");
+    const refusing = { limit: async () => ({ success: false }) } as unknown as RateLimit;
+    const limited = await fetchWith(new Request(`${BASE}/v1/events/rl/sessions/s1`, { headers: { Authorization: `Bearer ${registerKey}` } }), { KEY_RATE_LIMITER: refusing });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("Retry-After")).toBe("10");
+    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe("RATE_LIMITED");
+    const admin = await fetchWith(new Request(`${BASE}/v1/events/rl/sessions/s1`, { headers: { Authorization: `Bearer ${ADMIN}` } }), { KEY_RATE_LIMITER: refusing });
+    expect(admin.status).toBe(200);
+
+    // The real binding (600 a key per 10 s, in fixed windows): a runaway client is stopped, another
+    // key is not. A cheap route (an unknown path still passes the key check and the limit), ten at
+    // a time, so the run spans at most two windows: at most 1,200 pass, and at least 600 before
+    // the first refusal (the key is new).
+    let passed = 0;
+    let refused = false;
+    while (!refused && passed < 1_300) {
+      const statuses = await Promise.all(Array.from({ length: 10 }, async () => (await call("GET", "/v1/no-such-route", { key: registerKey })).status));
+      refused = statuses.includes(429);
+      passed += statuses.filter((s) => s === 404).length;
+    }
+    expect(refused).toBe(true);
+    expect(passed).toBeGreaterThanOrEqual(600);
+    expect(passed).toBeLessThanOrEqual(1_200);
+    const other = (await call("POST", "/v1/events/rl/api-keys", { body: { role: "register", label: "second" } })).body.key;
+    expect((await call("GET", "/v1/events/rl/sessions/s1", { key: other })).status).toBe(200);
+  });
+
+  it("neutralises CSV cells a spreadsheet would run as formulas, and keeps negative amounts numbers", async () => {
+    await seedEvent("csv", [{ ...item("x1", "c1", 100), title: "=HYPERLINK(\"http://x\")" }, { ...item("x2", "c1", 100), title: "-5 socks", size: "@home" }]);
+    const response = await exports.default.fetch(new Request(`${BASE}/v1/events/csv/reports/unsold.csv`, { headers: { Authorization: `Bearer ${ADMIN}` } }));
+    const lines = (await response.text()).trimEnd().split("\r\n");
+    expect(lines.slice(1)).toEqual(["pickup,c1,x1,\"'=HYPERLINK(\"\"http://x\"\")\",clothing,4T,100", "pickup,c1,x2,'-5 socks,clothing,'@home,100"]);
+  });
+});
