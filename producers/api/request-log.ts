@@ -7,7 +7,8 @@ const CALLER_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 /**
  * Every request gets an id — the caller's `X-Request-Id` when it is a plain token, else a fresh
  * UUID — answered in `X-Request-Id` (500 bodies name it too), and one JSON log line when it ends:
- * the id, method, path, status, milliseconds, and the api key and event it concerned.
+ * the id, method, path, status, milliseconds, and the api key and event it concerned
+ * (`LOG_REQUESTS = "false"` keeps only those of 5xx answers).
  */
 export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   const offered = c.req.header("X-Request-Id");
@@ -19,7 +20,8 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   } finally {
     c.header("X-Request-Id", requestId);
     const actor = c.get("actor");
-    console.log(
+    // Errors are logged always (onError); the line of every request unless LOG_REQUESTS is "false".
+    if ((c.env.LOG_REQUESTS as string) !== "false" || c.res.status >= 500) console.log(
       JSON.stringify({
         msg: "request",
         requestId,
