@@ -54,6 +54,11 @@ function h(tag, props, ...children) {
   return el;
 }
 
+/** Replaces an element's children, leaving out the null/false of conditional parts. */
+function fill(el, ...children) {
+  el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+}
+
 const money = (cents) => `$${(cents / 100).toFixed(2)}`;
 const time = (ms) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -317,10 +322,15 @@ function settle(results) {
   for (const r of results) {
     const i = q.findIndex((e) => e.id === r.id);
     if (i < 0) continue;
+    const onScreen = view.receipt?.kind === "saved" && view.receipt.sale.id === r.id;
     if (r.status === 200 || r.status === 201) {
       addRecent(r.transaction); // recent first: if the tab dies between the two writes, the next upload replays (200)
       q.splice(i, 1);
-    } else if (r.status >= 400 && r.status < 500) q[i] = { ...q[i], state: "refused", error: r.error };
+      if (onScreen) view.receipt = { kind: "sold", tx: r.transaction };
+    } else if (r.status >= 400 && r.status < 500) {
+      q[i] = { ...q[i], state: "refused", error: r.error };
+      if (onScreen) view.receipt = null;
+    }
   }
   queueStore.set(q);
 }
@@ -417,7 +427,7 @@ function renderCart() {
   const flagged = new Set(unavailableOf(c.refused));
   const reasons = c.refused?.details?.reasons ?? {};
   const list = $("cart");
-  list.replaceChildren(
+  fill(list,
     ...c.lines.map((l) =>
       h(
         "li",
@@ -443,7 +453,7 @@ function renderCart() {
   refusal.hidden = !c.refused;
   if (c.refused) {
     const gone = unavailableOf(c.refused).filter((id) => c.lines.some((l) => l.itemId === id));
-    refusal.replaceChildren(
+    fill(refusal,
       h("strong", null, "Not sold. Nothing was charged."),
       h("ul", null, refusalWords(c.refused).map((w) => h("li", null, w))),
       gone.length > 0 && c.lines.length > gone.length
@@ -482,13 +492,18 @@ function renderReceipt() {
   const r = view.receipt;
   const box = $("receipt");
   box.hidden = !r;
-  if (!r) return;
+  if (!r) {
+    box.replaceChildren();
+    delete box.dataset.tx;
+    delete box.dataset.total;
+    return;
+  }
   if (r.kind === "sold") {
     const tx = r.tx;
     const saved = tx.items.reduce((n, i) => n + (i.tagPrice - i.price), 0);
     box.dataset.tx = tx.id;
     box.dataset.total = String(tx.total);
-    box.replaceChildren(
+    fill(box,
       h("h2", null, tx.status === "voided" ? "Sale voided" : "Sale complete"),
       receiptLines(tx.items),
       saved > 0 ? h("p", { class: "muted" }, `Discount today: ${money(saved)} off the tag prices`) : null,
@@ -498,7 +513,7 @@ function renderReceipt() {
   } else {
     box.dataset.tx = r.sale.id;
     delete box.dataset.total;
-    box.replaceChildren(
+    fill(box,
       h("h2", null, "Sale saved on this register"),
       h("p", null, "The network is down. The sale will upload by itself when it is back; nothing more to do. Take payment from the prices on the tags."),
       receiptLines(r.sale.items.map((itemId) => ({ itemId }))),
@@ -518,7 +533,7 @@ function renderQueue() {
     refused ? `${plural(refused, "sale")} refused by the server: read why below and tell the organizer.` : "",
   ].join(" ");
   $("upload-now").hidden = waiting === 0;
-  $("queue").replaceChildren(
+  fill($("queue"),
     ...q.map((e) =>
       h(
         "li",
@@ -531,7 +546,7 @@ function renderQueue() {
               "div",
               { class: "row" },
               unavailableOf(e.error).length > 0 && unavailableOf(e.error).length < e.items.length
-                ? h("button", { type: "button", class: "primary", onclick: () => retryRefused(e.id, { dropUnavailable: true }) }, "Upload without those tags")
+                ? h("button", { type: "button", class: "primary", onclick: () => retryRefused(e.id, { dropUnavailable: true }) }, `Upload without ${unavailableOf(e.error).join(", ")}`)
                 : h("button", { type: "button", onclick: () => retryRefused(e.id, { dropUnavailable: false }) }, "Try again"),
               h("button", { type: "button", onclick: () => dismiss(e.id) }, "Dismiss"),
             )
@@ -545,7 +560,7 @@ function renderRecent() {
   const s = settingsStore.get();
   const list = recentStore.get().filter((r) => r.eventId === s.eventId);
   $("recent-empty").hidden = list.length > 0;
-  $("recent").replaceChildren(
+  fill($("recent"),
     ...list.slice(0, 10).map((r) => {
       const canVoid = r.status === "completed" && r.sessionId === s.sessionId;
       const label = r.status === "voided" ? "voided" : r.status === "dismissed" ? "not uploaded (dismissed)" : r.total === null ? "" : money(r.total);
@@ -593,9 +608,15 @@ function start() {
   $("waiting").addEventListener("click", flush);
   $("sign-out").addEventListener("click", signOut);
   $("change-session").addEventListener("click", () => openSignIn(""));
-  // A tap on the page (not on a field or a button) gives the scanner its field back.
+  // The scanner types wherever the focus is: after a tap anywhere but a text field (a button, the
+  // page), the focus goes back to the scan field; a character typed while no text field has the
+  // focus (a button that was just hidden, the page) goes into the scan field, and so does the rest.
   document.addEventListener("click", (e) => {
-    if (!e.target.closest("input, button, label, select, textarea, a")) focusScan();
+    if (!e.target.closest("input, label, select, textarea")) setTimeout(focusScan, 0);
+  });
+  document.addEventListener("keydown", (e) => {
+    const typing = document.activeElement?.matches?.("input, select, textarea");
+    if (!typing && !e.ctrlKey && !e.metaKey && !e.altKey && e.key.length === 1 && e.key !== " " && !$("sell").hidden) focusScan();
   });
   window.addEventListener("online", () => {
     view.contact = "unknown";
