@@ -6,7 +6,8 @@
 //   a. a cashier signs in, scans three tags (typed + Enter, as a scanner does), checks out, and the
 //      receipt shows the items and the right total (the API has the sale);
 //   b. the network is cut: two sales are kept on the device ("2 sales waiting to upload"), the API
-//      has neither; the network returns, both upload, and the API has each exactly once;
+//      has neither, a reload opens the page from the device with both still waiting; the network
+//      returns, both upload, and the API has each exactly once;
 //   c. a second register (another key, another browser context) scans a tag already sold and is
 //      told which tag and why; it takes it out and sells the rest;
 //   d. a checkout's answer is lost (the server sold, the page heard nothing): the sale is queued
@@ -198,6 +199,7 @@ test("a. sign in, scan three tags, check out: the receipt has the items and the 
 test("b. offline: two sales wait on the device, upload when the network returns, each counted once", async ({ context }) => {
   const p = register1;
   const before = await summary();
+  await p.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 10_000 });
   await context.setOffline(true);
   await p.waitForFunction(() => document.getElementById("net").textContent === "Offline");
   for (const cart of [["T004", "T005"], ["T006"]]) {
@@ -211,6 +213,10 @@ test("b. offline: two sales wait on the device, upload when the network returns,
   assert.deepEqual(queued.map((e) => e.items), [["T004", "T005"], ["T006"]]);
   for (const e of queued) assert.equal((await transaction(e.id)).status, 404, "not on the server while offline");
   await page.shot(p, "b1-offline-2-waiting");
+  // The tablet reloads the page with no network: it opens from the device (sw.js), the queue intact.
+  await p.reload();
+  await p.waitForSelector("#sell:not([hidden])");
+  assert.equal(await page.waiting(p), 2, "still 2 waiting after a reload offline");
 
   await context.setOffline(false);
   await p.waitForFunction(() => document.getElementById("waiting").hidden, null, { timeout: 20_000 });

@@ -195,6 +195,8 @@ function addTag(raw) {
   const c = cartStore.get();
   if (c.sending || view.busy) return show(message, "Wait: the sale is being sent.", "warn");
   if (c.lines.some((l) => l.itemId === tag)) return show(message, `Tag ${tag} is already in this cart.`, "warn");
+  const queued = queueStore.get().find((e) => e.state === "waiting" && e.items.includes(tag));
+  if (queued) return show(message, `Tag ${tag} was sold on this register at ${time(queued.queuedAt)}; that sale is waiting to upload.`, "bad");
   if (c.lines.length >= MAX_CART) return show(message, `A cart holds at most ${MAX_CART} tags: check out, then start another.`, "bad");
   c.lines.push({ itemId: tag });
   c.txId = null; // a changed cart is another sale (nothing was committed under the old id: it was refused or never sent)
@@ -626,6 +628,8 @@ function start() {
   window.addEventListener("offline", renderBar);
   window.addEventListener("storage", render); // another tab of this register changed something
   setInterval(flush, RETRY_MS);
+  // Keeps the page's own files on the device so it opens again without a network (sw.js).
+  navigator.serviceWorker?.register("/register/sw.js", { scope: "/register" }).catch(() => {});
 
   if (settingsStore.get().key) {
     $("sell").hidden = false;
