@@ -138,7 +138,7 @@ async function stopAll() {
 // ------------------------------------------------------------------ the page
 
 const page = {
-  async open(context, { key, register }) {
+  async open(context, { key, register, shot }) {
     const p = await context.newPage();
     p.errors = [];
     p.on("pageerror", (e) => p.errors.push(String(e)));
@@ -148,6 +148,7 @@ const page = {
     await p.fill("#event-id", EVENT);
     await p.fill("#session-id", SESSION);
     await p.fill("#register-id", register);
+    if (shot) await page.shot(p, shot);
     await p.click("#signin-button");
     await p.waitForSelector("#sell:not([hidden])");
     return p;
@@ -178,7 +179,7 @@ const test = (name, fn) => tests.push({ name, fn });
 let register1 = null; // the first register's page, used by a, b, d and e
 
 test("a. sign in, scan three tags, check out: the receipt has the items and the right total", async ({ context }) => {
-  const p = (register1 = await page.open(context, { key: keys.r1, register: "front-1" }));
+  const p = (register1 = await page.open(context, { key: keys.r1, register: "front-1", shot: "a0-sign-in" }));
   await page.shot(p, "a1-signed-in");
   for (const tag of ["T001", "T002", "T003"]) await page.scan(p, tag);
   assert.equal(await p.locator("#cart li").count(), 3);
