@@ -23,6 +23,29 @@ async function inventorySessions(eventId: string) {
 }
 
 describe("one running session, under concurrency", () => {
+  it("offers the next session an item whose sale was voided just before its session completed, the void's message still in flight", async () => {
+    const { registerKey } = await seedEvent("voidlate", [item("V1", "c1", 1000), item("V2", "c1", 500)]);
+    await createSession("voidlate", "s1");
+    const sale = await checkout("voidlate", "s1", registerKey, ["V1"]);
+    expect(sale.status).toBe(201);
+    const inventory = env.INVENTORY.getByName("voidlate");
+    const statusOf = async () => (await call("GET", "/v1/events/voidlate/items/V1")).body.status;
+    await vi.waitFor(async () => expect(await statusOf()).toBe("sold"), { timeout: 5000, interval: 20 });
+    expect((await call("POST", `/v1/events/voidlate/sessions/s1/transactions/${sale.body.id}/void`, { key: registerKey, body: { reason: "wrong item" } })).status).toBe(200);
+    await vi.waitFor(async () => expect(await statusOf()).toBe("locked"), { timeout: 5000, interval: 20 });
+    // As if the void's message had not reached the Inventory yet (the queue waits up to a second).
+    await runInDurableObject(inventory, (_i, state) => {
+      state.storage.sql.exec("DELETE FROM voided WHERE tx_id = ?", sale.body.id);
+      state.storage.sql.exec("UPDATE items SET status = 'sold', sold_tx_id = ?, sold_session_id = 's1' WHERE id = 'V1'", sale.body.id);
+    });
+    expect(await statusOf()).toBe("sold");
+    expect((await call("POST", "/v1/events/voidlate/sessions/s1/complete")).status).toBe(200);
+    await createSession("voidlate", "s2");
+    // Completing s1 settled its voids too: V1 is on the floor of s2.
+    expect(await statusOf()).toBe("locked");
+    expect((await checkout("voidlate", "s2", registerKey, ["V1"])).status).toBe(201);
+  });
+
   it("leaves at most one session active when two start at the same moment after an unsettled one", async () => {
     const { registerKey } = await seedEvent("one", [item("A1", "c1", 1000), item("A2", "c2", 500), item("A3", "c1", 700)]);
     await createSession("one", "s1");

@@ -113,6 +113,25 @@ function recordVoid(sql: Sql, message: TransactionVoided, actor: Actor, now: num
 }
 
 /**
+ * The voids of a finished session, as its object holds them (its message may still be on the
+ * queue): each transaction of `sessionId` in `txIds` is voided here, and its items (those its sale
+ * took here, if that message came) go back to the floor. The message, when it comes, then changes
+ * nothing. Inside a transaction.
+ */
+export function settleVoids(sql: Sql, sessionId: string, txIds: readonly string[], actor: Actor, now: number): number {
+  let applied = 0;
+  for (const txId of txIds) {
+    if (sql.run("INSERT OR IGNORE INTO voided (tx_id, session_id, at) VALUES (?, ?, ?)", txId, sessionId, now) === 0) continue;
+    applied++;
+    for (const { item_id } of sql.all<{ item_id: string }>("SELECT item_id FROM sales WHERE tx_id = ? AND session_id = ?", txId, sessionId)) {
+      const row = itemRow(sql, item_id);
+      if (row) resolve(sql, row, actor, now);
+    }
+  }
+  return applied;
+}
+
+/**
  * A batch from the queue, in one SQL transaction. Order within it does not matter, so the
  * common case — a locked item sold once in the batch by a transaction not voided in it — is
  * applied for the whole batch at once; every other sale and void then goes one at a time.

@@ -4,7 +4,7 @@ import type { Sql } from "../../lib/sql";
 import type { SessionCreate } from "../../schemas/api";
 import { systemActor, type Actor, type SessionItemSeed, type SessionStatus } from "../../schemas/domain";
 import { requireEvent, requireOpen } from "./event";
-import { recordUncommonSale, screen, takeLocked } from "./sales";
+import { recordUncommonSale, screen, settleVoids, takeLocked } from "./sales";
 import { runningSession, type ItemRow, type SessionRow } from "./schema";
 import { followSessionDiscount } from "./shopify";
 
@@ -17,6 +17,7 @@ const SETTLE_PAGE = 5_000;
 export interface SessionObject {
   summary(): Promise<Result<{ status: SessionStatus }>>;
   listSold(afterId: string, limit: number): Promise<Result<{ itemId: string; transactionId: string; soldAt: number }[]>>;
+  listTransactions(afterId: string, limit: number): Promise<Result<{ id: string; status: "completed" | "voided" }[]>>;
 }
 
 /** What starting and settling sessions need of the object: its SQL, its transactions, a clock and the session objects. */
@@ -175,6 +176,16 @@ async function settle(ctx: SessionContext, sessionId: string) {
       const taken = takeLocked(sql, sales, actor, now);
       for (const sale of sales) if (!taken.has(sale.itemId)) recordUncommonSale(sql, sale, actor, now);
     });
+    if (page.length < SETTLE_PAGE) break;
+  }
+  // Its voids too: one made just before the session ended may still be on the queue, and the
+  // next session must offer what it gave back.
+  for (let after = ""; ; ) {
+    const page = unwrap(await session.listTransactions(after, SETTLE_PAGE));
+    if (page.length === 0) break;
+    after = page[page.length - 1]!.id;
+    const voided = page.filter((t) => t.status === "voided").map((t) => t.id);
+    if (voided.length > 0) ctx.transaction(() => settleVoids(sql, sessionId, voided, actor, ctx.now()));
     if (page.length < SETTLE_PAGE) break;
   }
   sql.run("UPDATE sessions SET settled = 1, updated_at = ? WHERE id = ?", ctx.now(), sessionId);
