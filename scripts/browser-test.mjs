@@ -183,10 +183,16 @@ test("a. sign in, scan three tags, check out: the receipt has the items and the 
   await page.shot(p, "a1-signed-in");
   for (const tag of ["T001", "T002", "T003"]) await page.scan(p, tag);
   assert.equal(await p.locator("#cart li").count(), 3);
+  // Each scanned tag shows its title and price, and the cart its total, before the checkout.
+  const expected = price("T001") + price("T002") + price("T003");
+  await p.waitForFunction((total) => document.getElementById("cart-count").textContent === `3 tags · ${total}`, `$${(expected / 100).toFixed(2)}`);
+  for (const [id, title] of ITEMS.slice(0, 3)) {
+    const line = await p.textContent(`#cart li[data-tag="${id}"]`);
+    assert.ok(line.includes(title) && line.includes(`$${(price(id) / 100).toFixed(2)}`), `cart line ${id} shows ${title} and its price: ${line}`);
+  }
   await page.shot(p, "a2-cart");
   await p.click("#checkout");
   await p.waitForSelector("#receipt[data-total]");
-  const expected = price("T001") + price("T002") + price("T003");
   const receipt = await p.$eval("#receipt", (el) => ({ tx: el.dataset.tx, total: Number(el.dataset.total), text: el.textContent }));
   assert.equal(receipt.total, expected);
   assert.match(receipt.text, new RegExp(`Total \\$${(expected / 100).toFixed(2).replace(".", "\\.")}`));

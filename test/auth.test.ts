@@ -67,6 +67,8 @@ const routes: Route[] = [
   { name: "list keys", method: "GET", path: "/v1/events/au/api-keys", allowed: ["admin"] },
   { name: "create session", method: "POST", path: "/v1/events/au/sessions", body: { id: "s2", name: "Later", startTime: 1, endTime: 2 }, allowed: ["admin"] },
   { name: "read session", method: "GET", path: "/v1/events/au/sessions/s1", allowed: ["admin", "register"] },
+  { name: "list sessions", method: "GET", path: "/v1/events/au/sessions", allowed: ["admin", "register"] },
+  { name: "read session item", method: "GET", path: "/v1/events/au/sessions/s1/items/I2", allowed: ["admin", "register"] },
   { name: "hold", method: "POST", path: "/v1/events/au/sessions/s1/holds", body: { id: "h1", registerId: "r1", items: ["I2"] }, allowed: ["register"] },
   { name: "release", method: "DELETE", path: "/v1/events/au/sessions/s1/holds/h1", allowed: ["admin", "register"] },
   { name: "checkout", method: "POST", path: "/v1/events/au/sessions/s1/transactions", body: { id: tx, registerId: "r1", shopperCode: "S1", items: ["I1"] }, allowed: ["register"] },

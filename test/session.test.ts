@@ -470,3 +470,32 @@ describe("audit", () => {
   });
 });
 
+
+describe("what a register reads", () => {
+  it("lists the event's sessions, and shows an item as scanned: title, tag price, price here, and whether it can be sold", async () => {
+    const { registerKey } = await seedEvent("reads", [item("Q1", "c1", 1001), { ...item("Q2", "c2", 800), discountAllowed: false }, item("Q3", "c3", 300)]);
+    await createSession("reads", "fri");
+    expect((await call("POST", "/v1/events/reads/sessions/fri/complete")).status).toBe(200);
+    const half = await call("POST", "/v1/events/reads/sessions", { body: { id: "sun", name: "Half", startTime: 1, endTime: 2, discount: 5000 } });
+    expect(half.status).toBe(201);
+    expect((await call("POST", "/v1/events/reads/sessions/sun/start")).status).toBe(200);
+    const listed = await call("GET", "/v1/events/reads/sessions", { key: registerKey });
+    expect(listed.body.sessions).toEqual([
+      { id: "fri", name: "Session fri", status: "completed", discount: 0 },
+      { id: "sun", name: "Half", status: "active", discount: 5000 },
+    ]);
+
+    const read = async (id: string) => (await call("GET", `/v1/events/reads/sessions/sun/items/${id}`, { key: registerKey })).body;
+    expect(await read("Q1")).toEqual({ id: "Q1", title: "Item Q1", category: "clothing", size: "4T", tagPrice: 1001, price: 501, status: "available" });
+    expect(await read("Q2")).toMatchObject({ tagPrice: 800, price: 800, status: "available" });
+    const other = (await call("POST", "/v1/events/reads/api-keys", { body: { role: "register", label: "r2" } })).body.key;
+    expect((await call("POST", "/v1/events/reads/sessions/sun/holds", { key: other, body: { id: "h1", registerId: "r2", items: ["Q3"] } })).status).toBe(201);
+    expect((await read("Q3")).status).toBe("held");
+    expect((await checkout("reads", "sun", registerKey, ["Q1"])).status).toBe(201);
+    expect((await read("Q1")).status).toBe("sold");
+    expectError(await call("GET", "/v1/events/reads/sessions/sun/items/Q9", { key: registerKey }), 404, "NOT_FOUND");
+    const consignor = (await call("POST", "/v1/events/reads/api-keys", { body: { role: "consignor", consignorId: "c1", label: "c1" } })).body.key;
+    expectError(await call("GET", "/v1/events/reads/sessions/sun/items/Q1", { key: consignor }), 403, "FORBIDDEN");
+    expectError(await call("GET", "/v1/events/reads/sessions", { key: consignor }), 403, "FORBIDDEN");
+  });
+});

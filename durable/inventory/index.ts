@@ -35,7 +35,7 @@ import {
   statusOf,
   type ShopifyConflictView,
 } from "./shopify";
-import { catchUpWithSessions, prepareSessionStart, registerSession, sessionIds, sessionItems, sessionStatusChanged, type SessionContext } from "./sessions";
+import { catchUpWithSessions, prepareSessionStart, registerSession, sessionIds, sessionItems, sessionList, sessionStatusChanged, type SessionContext } from "./sessions";
 
 export type { RejectedMessage, SaleOutcome } from "./sales";
 
@@ -196,6 +196,13 @@ export class Inventory extends DurableObject<Env> {
   }
 
   /** Every session of the event, in the order they were created. */
+  async listSessions(): Promise<Result<{ id: string; name: string; status: string; discount: number }[]>> {
+    return attempt(() => {
+      requireEvent(this.sql);
+      return sessionList(this.sql);
+    });
+  }
+
   async sessionIds(): Promise<Result<string[]>> {
     return attempt(() => sessionIds(this.sql));
   }

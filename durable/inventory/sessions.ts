@@ -128,6 +128,13 @@ async function refreshRunningSessions(ctx: SessionContext, except: string) {
   }
 }
 
+/** The event's sessions in the order they were created, as this object knows them. */
+export function sessionList(sql: Sql): { id: string; name: string; status: string; discount: number }[] {
+  return sql
+    .all<SessionRow>("SELECT * FROM sessions ORDER BY position")
+    .map((r) => ({ id: r.id, name: r.name, status: r.status === "starting" ? "initial" : r.status, discount: r.discount }));
+}
+
 /** Every session of the event, in the order they were created. */
 export function sessionIds(sql: Sql): string[] {
   return sql.all<{ id: string }>("SELECT id FROM sessions ORDER BY position").map((r) => r.id);

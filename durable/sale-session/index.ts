@@ -9,7 +9,7 @@ import type { ArchivePage, SessionKind } from "../../schemas/archive";
 import { archivePage, checkPrune, dropArchived, listSold, listTransactions } from "./archive-export";
 import { sell } from "./checkout";
 import { Gathering } from "./gathering";
-import { releaseOnline, sellOnline, type OnlineVerdict } from "./online";
+import { ONLINE_SELLER, releaseOnline, sellOnline, type OnlineVerdict } from "./online";
 import { endHold, expiredHolds, expireHolds, findHold, nextExpiry, placeHold, replayedHold, requireHoldOwner, storedHold } from "./holds";
 import {
   createSession,
@@ -28,7 +28,7 @@ import { reemitMessages } from "./messages";
 import { linesOf, MIGRATIONS, type SessionRow } from "./schema";
 import { writeSnapshot } from "./snapshot";
 import type { SessionStore } from "./store";
-import { findTransaction, summaryOf, transactionView } from "./views";
+import { findTransaction, sessionItemView, summaryOf, transactionView, type SessionItemView } from "./views";
 import { addForeignIds, archivedTransaction, ArchivedReplay, IDS_PAGE, isPruned, readForeignIds, transactionIds } from "./transaction-ids";
 import { recordVoid, voidable } from "./voids";
 
@@ -265,6 +265,11 @@ export class SaleSession extends DurableObject<Env> {
       if (results.some((r) => r.ok && !r.value.replayed)) this.afterEnqueue(now);
       return results;
     });
+  }
+
+  /** One item as a register scans it: title, size, tag price, price here, and whether it can be sold. */
+  async item(itemId: string): Promise<Result<SessionItemView>> {
+    return attempt(() => sessionItemView(this.sql, itemId, ONLINE_SELLER, Date.now()));
   }
 
   /** A transaction of this session; one the archive pruned is read back from D1. */

@@ -84,3 +84,28 @@ export function sameSet(a: readonly string[], b: readonly string[]): boolean {
   const right = [...b].sort();
   return left.every((id, i) => id === right[i]);
 }
+
+/** What a register sees of one item of the session as it is scanned: what it is, what it costs here, whether it can be sold. */
+export interface SessionItemView {
+  id: string;
+  title: string;
+  category: string;
+  size: string;
+  /** The price on its tag, in cents. */
+  tagPrice: number;
+  /** What it sells for in this session (less than `tagPrice` in a discount session), in cents. */
+  price: number;
+  /** `available`, or why not: `held` (in another register's cart), `sold`, `sold_online`. */
+  status: "available" | "held" | "sold" | "sold_online";
+}
+
+export function sessionItemView(sql: Sql, itemId: string, onlineSeller: string, now: number): SessionItemView {
+  const row = sql.one<{ id: string; title: string; category: string; size: string; price: number; tag_price: number | null; status: string; hold_expires_at: number | null; sold_by: string | null }>(
+    "SELECT id, title, category, size, price, tag_price, status, hold_expires_at, sold_by FROM items WHERE id = ?",
+    itemId,
+  );
+  if (!row) throw notFound(`item ${itemId} in this session`);
+  const status =
+    row.status === "sold" ? (row.sold_by === onlineSeller ? "sold_online" : "sold") : row.status === "pending" && (row.hold_expires_at ?? 0) > now ? "held" : "available";
+  return { id: row.id, title: row.title, category: row.category, size: row.size, tagPrice: row.tag_price ?? row.price, price: row.price, status };
+}

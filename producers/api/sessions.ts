@@ -23,6 +23,22 @@ sessions.post("/:eventId/sessions", async (c) => {
   return written(c, result);
 });
 
+/** The event's sessions in order (id, name, status, discount): a register picks the running one. */
+sessions.get("/:eventId/sessions", async (c) => {
+  const eventId = parse(Id, c.req.param("eventId"), "eventId");
+  authorize(c, ["admin", "register"], { eventId });
+  return c.json({ sessions: unwrap(await inventoryOf(c.env, eventId).listSessions()) });
+});
+
+/** One item as a register scans it: title, size, tag price, the price in this session, and whether it can be sold. */
+sessions.get("/:eventId/sessions/:sessionId/items/:itemId", async (c) => {
+  const eventId = parse(Id, c.req.param("eventId"), "eventId");
+  const sessionId = parse(Id, c.req.param("sessionId"), "sessionId");
+  const itemId = parse(Id, c.req.param("itemId"), "itemId");
+  authorize(c, ["admin", "register"], { eventId });
+  return c.json(unwrap(await sessionOf(c.env, eventId, sessionId).item(itemId)));
+});
+
 sessions.get("/:eventId/sessions/:sessionId", async (c) => {
   const eventId = parse(Id, c.req.param("eventId"), "eventId");
   const sessionId = parse(Id, c.req.param("sessionId"), "sessionId");

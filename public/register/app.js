@@ -204,6 +204,39 @@ function addTag(raw) {
   view.receipt = null;
   show(message, "");
   render();
+  void lookUp(tag);
+}
+
+/**
+ * Shows what a scanned tag is and what it costs in this session (and warns at once when it cannot
+ * be sold). Only a help to the cashier: offline, the line just waits for the receipt's prices,
+ * and the checkout decides either way.
+ */
+async function lookUp(tag) {
+  const s = settingsStore.get();
+  if (!s.key || navigator.onLine === false) return;
+  const answer = await api.getItem(s.key, s.eventId, s.sessionId, tag);
+  const c = cartStore.get();
+  const line = c.lines.find((l) => l.itemId === tag);
+  if (!line) return;
+  if (answer.outcome === "ok") {
+    Object.assign(line, { title: answer.body.title, size: answer.body.size, price: answer.body.price, tagPrice: answer.body.tagPrice, status: answer.body.status });
+    if (answer.body.status !== "available") show($("scan-message"), `Tag ${tag}: ${REASONS[answer.body.status] ?? "cannot be sold"}.`, "bad");
+  } else if (answer.outcome === "refused" && answer.status === 404) {
+    line.status = "unknown";
+    show($("scan-message"), `Tag ${tag}: ${REASONS.unknown}.`, "bad");
+  } else return;
+  cartStore.set(c);
+  render();
+}
+
+/** What a cart line says: why it cannot be sold, or what it is and its price here. */
+function lineWords(l, refusedReason) {
+  if (refusedReason !== undefined) return REASONS[refusedReason] ?? "cannot be sold";
+  if (l.status && l.status !== "available") return REASONS[l.status] ?? "cannot be sold";
+  if (l.price === undefined) return "price shown at checkout";
+  const price = l.tagPrice !== undefined && l.tagPrice !== l.price ? [h("s", { class: "tagprice" }, money(l.tagPrice)), " ", money(l.price)] : money(l.price);
+  return [`${l.title}${l.size ? ` (${l.size})` : ""} · `, h("strong", { class: "line-price" }, price)];
 }
 
 function removeTags(tags) {
@@ -435,13 +468,18 @@ function renderCart() {
         "li",
         { class: flagged.has(l.itemId) ? "line flagged" : "line", dataset: { tag: l.itemId } },
         h("span", { class: "tag" }, l.itemId),
-        h("span", { class: "what" }, flagged.has(l.itemId) ? REASONS[reasons[l.itemId]] ?? "cannot be sold" : "price shown at checkout"),
+        h("span", { class: "what" }, lineWords(l, flagged.has(l.itemId) ? (reasons[l.itemId] ?? null) : undefined)),
         h("button", { type: "button", class: "remove", disabled: c.sending || view.busy, "aria-label": `Remove ${l.itemId}`, onclick: () => removeTags([l.itemId]) }, "Remove"),
       ),
     ),
   );
   $("cart-empty").hidden = c.lines.length > 0;
-  $("cart-count").textContent = c.lines.length ? plural(c.lines.length, "tag") : "";
+  const priced = c.lines.filter((l) => l.price !== undefined && (l.status ?? "available") === "available");
+  const total = priced.reduce((sum, l) => sum + l.price, 0);
+  const unpriced = c.lines.length - priced.length;
+  $("cart-count").textContent = c.lines.length
+    ? `${plural(c.lines.length, "tag")} · ${money(total)}${unpriced > 0 ? ` + ${plural(unpriced, "tag")} not priced yet` : ""}`
+    : "";
   const shopper = $("shopper");
   if (document.activeElement !== shopper) shopper.value = c.shopperCode;
   shopper.disabled = c.sending || view.busy;
