@@ -15,6 +15,7 @@ export const DOCS_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Consignment sale API · reference</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/docs/docs.css">
 <script src="/docs/docs.js" defer></script>
 </head>
@@ -67,6 +68,9 @@ details.op[open] > summary { border-bottom: 1px solid var(--line); background: v
 h4 { margin: 14px 0 6px; font-size: 13px; }
 table { border-collapse: collapse; width: 100%; }
 td, th { text-align: left; vertical-align: top; padding: 4px 6px; border-bottom: 1px solid var(--line); }
+td p, .schema > div > p { margin: 0 0 4px; }
+.responses > details { margin: 2px 0; }
+.responses > details > :not(summary) { margin-left: 18px; }
 th { font-size: 12px; color: var(--muted); font-weight: 600; }
 .req { color: #b3261e; font-weight: 700; }
 .type { font-family: ui-monospace, monospace; font-size: 12px; color: #6e4bb3; }
@@ -330,9 +334,14 @@ export const DOCS_JS = String.raw`"use strict";
         if (content["application/json"]) b.appendChild(schemaView(content["application/json"].schema));
       }
       b.appendChild(el("h4", { text: "Responses" }));
+      var responses = el("div", { class: "responses" });
+      b.appendChild(responses);
       Object.keys(op.responses || {}).forEach(function (code) {
-        var r = op.responses[code], content = r.content || {}, types = Object.keys(content);
-        var row = el("details", null, [el("summary", null, [el("span", { class: statusClass(code), text: code }), " " + (r.description || "").split("\n")[0].slice(0, 140) + (types.length ? " · " + types.join(", ") : "")])]);
+        var r = resolve(op.responses[code]), content = r.content || {}, types = Object.keys(content);
+        var json0 = content["application/json"], codes = null;
+        try { codes = json0.schema.properties.error.properties.code.enum; } catch (e) {}
+        var line = codes ? codes.join(", ") : (r.description || "").split("\n")[0].slice(0, 160);
+        var row = el("details", null, [el("summary", null, [el("span", { class: statusClass(code), text: code }), " ", inline(line), types.length && !codes ? " · " + types.join(", ") : ""])]);
         row.addEventListener("toggle", function () {
           if (!row.open || row.children.length > 1) return;
           row.appendChild(markdown(r.description || ""));
@@ -340,7 +349,7 @@ export const DOCS_JS = String.raw`"use strict";
           if (json && json.schema) row.appendChild(schemaView(json.schema));
           if (r.headers) Object.keys(r.headers).forEach(function (h) { var hd = resolve(r.headers[h]); row.appendChild(el("div", { class: "constraint" }, [el("code", { text: h }), " ", inline(hd.description || "")])); });
         });
-        b.appendChild(row);
+        responses.appendChild(row);
       });
       b.appendChild(tryIt(path, method, op));
       d.appendChild(b);
