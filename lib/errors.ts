@@ -22,6 +22,12 @@ const STATUS = {
 
 export type ErrorCode = keyof typeof STATUS;
 
+/** Every error code, in the order above (the OpenAPI document lists them). */
+export const ERROR_CODES = Object.keys(STATUS) as [ErrorCode, ...ErrorCode[]];
+
+/** The HTTP status an error code answers with. */
+export const statusOf = (code: ErrorCode): number => STATUS[code];
+
 export interface ErrorBody {
   code: ErrorCode;
   message: string;

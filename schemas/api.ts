@@ -10,7 +10,7 @@ export const EventCreate = z.strictObject({ id: Id, name: Text(200) });
 export type EventCreate = z.infer<typeof EventCreate>;
 
 /** A fee in whole cents, 0 to $10,000. */
-const FeeCents = z.number().int("whole cents").min(0).max(1_000_000);
+const FeeCents = z.number().int("whole cents").min(0).max(1_000_000).describe("A fee in integer cents, 0 to 1000000 ($10,000).");
 
 /** The event's consignor fee (taken from each consignor's payout once). */
 export const FeesBody = z.strictObject({ consignorFee: FeeCents });
@@ -18,9 +18,9 @@ export type FeesBody = z.infer<typeof FeesBody>;
 
 /** What consignors may enter themselves: how many items each, the lowest price, the price step. */
 export const ItemRulesBody = z.strictObject({
-  maxItemsPerConsignor: z.number().int().min(1).max(10_000).nullable(),
-  minPrice: PriceCents.nullable(),
-  priceStep: z.number().int().min(1).max(10_000).nullable(),
+  maxItemsPerConsignor: z.number().int().min(1).max(10_000).nullable().describe("Items one consignor may enter; null = no limit."),
+  minPrice: PriceCents.nullable().describe("The lowest price a consignor may set, in integer cents; null = none."),
+  priceStep: z.number().int().min(1).max(10_000).nullable().describe("Prices go in steps of this many cents (50 = half dollars); null = any cent."),
 });
 export type ItemRulesBody = z.infer<typeof ItemRulesBody>;
 
@@ -35,7 +35,7 @@ export const ConsignorBody = z.strictObject({
   name: Text(200),
   tier: Tier,
   /** This consignor's fee in cents, instead of the event's (0 waives it); absent = the event's. */
-  fee: FeeCents.nullable().optional(),
+  fee: FeeCents.nullable().optional().describe("This consignor's fee in integer cents instead of the event's (0 waives it); null or absent = the event's."),
 });
 export type ConsignorBody = z.infer<typeof ConsignorBody>;
 
@@ -46,16 +46,16 @@ const ItemData = z
 
 export const ItemInput = z.strictObject({
   /** Assigned as `{consignorId}-{n}` when not given. */
-  id: Id.optional(),
+  id: Id.optional().describe("The tag's id (its barcode); when absent the item gets `{consignorId}-{n}`."),
   consignorId: Id,
   title: Text(200),
   category: Text(100),
   size: Text(50),
   price: PriceCents,
   /** Whether the item may sell at a discount session's price (the tag says so). */
-  discountAllowed: z.boolean().default(true),
+  discountAllowed: z.boolean().default(true).describe("Whether the item may sell at a discount session's price (default true)."),
   /** Whether the item is donated, rather than picked up, if it does not sell. */
-  donate: z.boolean().default(false),
+  donate: z.boolean().default(false).describe("Whether the item is donated, rather than picked up, if it does not sell (default false)."),
   data: ItemData.optional(),
 });
 export type ItemInput = z.infer<typeof ItemInput>;
@@ -73,7 +73,7 @@ export const ItemsUpsert = z.strictObject({
 
 export const ItemPatch = z
   .strictObject({
-    version: z.number().int().min(1),
+    version: z.number().int().min(1).describe("The item's current version (VERSION_CONFLICT otherwise)."),
     consignorId: Id.optional(),
     title: Text(200).optional(),
     category: Text(100).optional(),
@@ -82,7 +82,7 @@ export const ItemPatch = z
     discountAllowed: z.boolean().optional(),
     donate: z.boolean().optional(),
     data: ItemData.optional(),
-    status: z.literal("transfer").optional(),
+    status: z.literal("transfer").optional().describe("Admin only: move a locked, unsold item out of the sale between sessions."),
   })
   .refine((p) => Object.keys(p).length > 1, "name at least one field to change");
 export type ItemPatch = z.infer<typeof ItemPatch>;
@@ -94,7 +94,13 @@ export const SessionCreate = z
     startTime: EpochMs,
     endTime: EpochMs,
     /** Basis points off the tag price of every item that allows it (5000 = the half-price day); 0 = full price. */
-    discount: z.number().int("whole basis points").min(0).max(9_900).default(0),
+    discount: z
+      .number()
+      .int("whole basis points")
+      .min(0)
+      .max(9_900)
+      .default(0)
+      .describe("Basis points off the tag price of every item that allows it (5000 = half price); 0 (default) = full price."),
   })
   .refine((s) => s.endTime > s.startTime, "endTime must be after startTime");
 export type SessionCreate = z.infer<typeof SessionCreate>;
@@ -109,16 +115,16 @@ export const HoldCreate = z.strictObject({
   id: Id,
   registerId: Id,
   items: CartItems,
-  ttlSeconds: z.number().int().min(10).max(3_600).optional(),
+  ttlSeconds: z.number().int().min(10).max(3_600).optional().describe("How long the hold lasts, in seconds (default: the deployment's HOLD_TTL_SECONDS, 600)."),
 });
 export type HoldCreate = z.infer<typeof HoldCreate>;
 
 export const TransactionCreate = z.strictObject({
   id: TransactionId,
-  registerId: Id,
+  registerId: Id.describe("The register's label (not checked against the key)."),
   shopperCode: Text(64),
   items: CartItems,
-  holdId: Id.optional(),
+  holdId: Id.optional().describe("Sell the items of this hold (made by the same key)."),
 });
 export type TransactionCreate = z.infer<typeof TransactionCreate>;
 

@@ -15,12 +15,24 @@ import { items } from "./items";
 import { sessions } from "./sessions";
 import { shopify } from "./shopify";
 import { receiveWebhook } from "./shopify-webhooks";
+import { referenceRoutes } from "./reference";
+import { documented, json } from "./route-docs";
+import { Health } from "../../schemas/responses";
 
 export const app = new Hono<AppEnv>();
 
 app.use("*", requestLog);
 app.use("/v1/*", corsFor);
-app.get("/health", (c) => c.json({ ok: true }));
+app.get("/health", documented({
+  operationId: "getHealth",
+  tag: "Service",
+  summary: "Health",
+  description: "Answers while the Worker runs.",
+  access: "public",
+  responses: { 200: json(Health, "`{\"ok\": true}`") },
+}, (c) => c.json({ ok: true })));
+// GET /openapi.json and GET /docs: the reference of every route registered here (no key).
+referenceRoutes(app);
 
 // Shopify's deliveries carry an HMAC, not a bearer key: answered here, before the key check.
 app.post("/v1/shopify/webhooks", bodyLimits, receiveWebhook);

@@ -1,9 +1,12 @@
 import { Hono, type Context } from "hono";
+import type { z } from "zod";
 import type { UnsoldReport } from "../../durable/inventory/closing";
 import { divRound } from "../../lib/money";
 import { Id } from "../../schemas/common";
+import { ReportSummary, UnsoldReport as Unsold } from "../../schemas/responses";
 import { authorize } from "./auth";
 import { parse, type AppEnv } from "./context";
+import { documented, json } from "./route-docs";
 import { inventoryOf, requireEvent } from "./stubs";
 import { unwrap } from "../../lib/errors";
 
@@ -57,7 +60,16 @@ async function payouts(env: Env, eventId: string): Promise<{ ledger: LedgerRow |
  * The event from D1 (eventually consistent: as of the snapshots' times): per-session totals and
  * sell-through, commissions by status, and what each consignor is to be paid.
  */
-reports.get("/:eventId/reports/summary", async (c) => {
+reports.get("/:eventId/reports/summary", documented({
+  operationId: "getReportSummary",
+  tag: "Reports",
+  summary: "The event's summary",
+  description:
+    "From D1, as of the last snapshots (eventually consistent; each part says `asOf`): per-session totals (cents) and sell-through (basis points), online sales, commissions by status, and every consignor's payout.",
+  access: ["admin"],
+  responses: { 200: json(ReportSummary, "The summary.") },
+  errors: ["NOT_FOUND"],
+}, async (c) => {
   const eventId = parse(Id, c.req.param("eventId"), "eventId");
   authorize(c, ["admin"]);
   const event = await requireEvent(c.env, eventId);
@@ -106,8 +118,8 @@ reports.get("/:eventId/reports/summary", async (c) => {
         }
       : null,
     payouts: consignors,
-  });
-});
+  } satisfies z.infer<typeof ReportSummary>);
+}));
 
 /**
  * One CSV cell. Text that a spreadsheet would take for a formula (starting with `=`, `+`, `-`, `@`,
@@ -121,7 +133,16 @@ const csvField = (value: string | number | null) => {
 };
 
 /** Consignor payouts as CSV (amounts in cents), for the organizer's spreadsheet. */
-reports.get("/:eventId/reports/payouts.csv", async (c) => {
+reports.get("/:eventId/reports/payouts.csv", documented({
+  operationId: "getPayoutsCsv",
+  tag: "Reports",
+  summary: "Payouts as CSV",
+  description:
+    "One line per consignor: `consignor_id,name,tier,sales_cents,reversals_cents,adjustments_cents,fees_cents,balance_cents,payout_cents,owed_by_consignor_cents` (amounts in integer cents; as of the last ledger snapshot). Cells a spreadsheet would run as a formula start with `'`.",
+  access: ["admin"],
+  responses: { 200: { description: "The CSV (an attachment).", media: "text/csv", headers: { "Content-Disposition": "`attachment; filename=\"{eventId}-payouts.csv\"`" } } },
+  errors: ["NOT_FOUND"],
+}, async (c) => {
   const eventId = parse(Id, c.req.param("eventId"), "eventId");
   authorize(c, ["admin"]);
   await requireEvent(c.env, eventId);
@@ -133,7 +154,7 @@ reports.get("/:eventId/reports/payouts.csv", async (c) => {
       .join(","),
   );
   return csv(c, `${eventId}-payouts.csv`, header, lines);
-});
+}));
 
 function csv(c: Context<AppEnv>, filename: string, header: string, lines: string[]) {
   c.header("Content-Type", "text/csv; charset=utf-8");
@@ -151,31 +172,65 @@ const unsoldLines = (report: UnsoldReport) =>
  * What did not sell (live, from the Inventory): the pickup list and the donations with their
  * values. Before the event is closed, what would happen to what is unsold now.
  */
-reports.get("/:eventId/reports/unsold", async (c) => {
+reports.get("/:eventId/reports/unsold", documented({
+  operationId: "getUnsoldReport",
+  tag: "Reports",
+  summary: "What did not sell",
+  description: "Live, from the Inventory: every consignor's items to pick up and those donated, with tag prices (cents) and totals. Before the close, what would happen to what is unsold now.",
+  access: ["admin"],
+  responses: { 200: json(Unsold, "The pickup and donation lists.") },
+  errors: ["NOT_FOUND"],
+}, async (c) => {
   const eventId = parse(Id, c.req.param("eventId"), "eventId");
   authorize(c, ["admin"]);
   return c.json(unwrap(await inventoryOf(c.env, eventId).unsold(null)));
-});
+}));
 
-reports.get("/:eventId/reports/unsold.csv", async (c) => {
+reports.get("/:eventId/reports/unsold.csv", documented({
+  operationId: "getUnsoldReportCsv",
+  tag: "Reports",
+  summary: "What did not sell, as CSV",
+  description: "`list,consignor_id,item_id,title,category,size,price_cents`: one line per item, `pickup` then `donated` (prices in integer cents).",
+  access: ["admin"],
+  responses: { 200: { description: "The CSV (an attachment).", media: "text/csv", headers: { "Content-Disposition": "`attachment; filename=\"{eventId}-unsold.csv\"`" } } },
+  errors: ["NOT_FOUND"],
+}, async (c) => {
   const eventId = parse(Id, c.req.param("eventId"), "eventId");
   authorize(c, ["admin"]);
   const report = unwrap(await inventoryOf(c.env, eventId).unsold(null));
   return csv(c, `${eventId}-unsold.csv`, UNSOLD_HEADER, unsoldLines(report));
-});
+}));
 
 /** A consignor's own lists: what to collect, and what was donated (for a tax receipt). */
-reports.get("/:eventId/consignors/:consignorId/unsold", async (c) => {
+reports.get("/:eventId/consignors/:consignorId/unsold", documented({
+  operationId: "getConsignorUnsold",
+  tag: "Consignors",
+  summary: "A consignor's unsold items",
+  description: "What to collect, and what was donated (tag prices in cents, for a tax receipt). A consignor key reads its own.",
+  access: ["admin", "consignor"],
+  responses: { 200: json(Unsold, "The consignor's pickup and donation lists.") },
+  errors: ["NOT_FOUND"],
+}, async (c) => {
   const eventId = parse(Id, c.req.param("eventId"), "eventId");
   const consignorId = parse(Id, c.req.param("consignorId"), "consignorId");
   authorize(c, ["admin", "consignor"], { eventId, consignorId });
   return c.json(unwrap(await inventoryOf(c.env, eventId).unsold(consignorId)));
-});
+}));
 
-reports.get("/:eventId/consignors/:consignorId/unsold.csv", async (c) => {
+reports.get("/:eventId/consignors/:consignorId/unsold.csv", documented({
+  operationId: "getConsignorUnsoldCsv",
+  tag: "Consignors",
+  summary: "A consignor's unsold items, as CSV",
+  description: "`list,consignor_id,item_id,title,category,size,price_cents`: one line per item, `pickup` then `donated` (prices in integer cents). A consignor key reads its own.",
+  access: ["admin", "consignor"],
+  responses: {
+    200: { description: "The CSV (an attachment).", media: "text/csv", headers: { "Content-Disposition": "`attachment; filename=\"{eventId}-{consignorId}-unsold.csv\"`" } },
+  },
+  errors: ["NOT_FOUND"],
+}, async (c) => {
   const eventId = parse(Id, c.req.param("eventId"), "eventId");
   const consignorId = parse(Id, c.req.param("consignorId"), "consignorId");
   authorize(c, ["admin", "consignor"], { eventId, consignorId });
   const report = unwrap(await inventoryOf(c.env, eventId).unsold(consignorId));
   return csv(c, `${eventId}-${consignorId}-unsold.csv`, UNSOLD_HEADER, unsoldLines(report));
-});
+}));

@@ -6,6 +6,7 @@ import { EpochMs, Id } from "../../schemas/common";
 import type { InventoryItem } from "../../schemas/domain";
 import { authorize } from "./auth";
 import { parse, type AppEnv } from "./context";
+import { documented } from "./route-docs";
 import { inventoryOf, requireEvent } from "./stubs";
 
 export const tags = new Hono<AppEnv>();
@@ -19,14 +20,15 @@ const TagsQuery = z.strictObject({
   items: z
     .string()
     .max(20_000)
+    .describe("Comma-separated item ids: only these (each must be this consignor's), whatever their status.")
     .transform((s) => s.split(",").filter(Boolean))
     .pipe(z.array(Id).min(1).max(MAX_TAGS))
     .optional(),
   /** Only items changed after this time (epoch ms): the tags not printed since then. */
-  since: z.coerce.number().pipe(EpochMs).optional(),
-  format: z.enum(["tags", "labels"]).default("tags"),
+  since: z.coerce.number().pipe(EpochMs).optional().describe("Only items changed since this time (epoch ms): the tags not printed since then."),
+  format: z.enum(["tags", "labels"]).default("tags").describe("`tags` (6 a letter page, default) or `labels` (Avery 5160, 30 a sheet)."),
   /** Positions of a partly used sheet to leave blank. */
-  skip: z.coerce.number().int().min(0).max(29).default(0),
+  skip: z.coerce.number().int().min(0).max(29).default(0).describe("Positions of a partly used sheet to leave blank (less than a page's)."),
 });
 
 const tagOf = (i: InventoryItem): TagData => ({
@@ -44,7 +46,27 @@ const tagOf = (i: InventoryItem): TagData => ({
  * or Avery 5160 labels with `format=labels`; every item still in the sale, or `items=`, or the
  * ones changed `since=` a time. Each tag carries a Code 128 barcode of the item id.
  */
-tags.get("/:eventId/consignors/:consignorId/tags.pdf", async (c) => {
+tags.get("/:eventId/consignors/:consignorId/tags.pdf", documented({
+  operationId: "getTagsPdf",
+  tag: "Tags",
+  summary: "A consignor's printable tags (PDF)",
+  description:
+    "Every item of the consignor still in the sale, or `items=`, or those changed `since=` a time (epoch ms); 6 tags a US-letter page, or Avery 5160 labels with `format=labels` (`skip` leaves the first positions of a used sheet blank). Each tag has the price, the marks and a Code 128 barcode of the item id. At most 2,000 tags a PDF. A consignor key prints its own.",
+  access: ["admin", "consignor"],
+  query: TagsQuery,
+  responses: {
+    200: {
+      description: "The PDF.",
+      media: "application/pdf",
+      headers: { "Content-Disposition": "`inline; filename=\"{eventId}-{consignorId}-{format}.pdf\"`", "Cache-Control": "`no-store`" },
+    },
+  },
+  errors: ["NOT_FOUND"],
+  errorNotes: {
+    VALIDATION_FAILED: "The path or query is not valid (`details.issues`), `skip` is not less than the positions of a page, or more than 2,000 tags would print (`details.limit`).",
+    NOT_FOUND: "The event does not exist, or an item of `items=` is not this consignor's (`details.items`).",
+  },
+}, async (c) => {
   const eventId = parse(Id, c.req.param("eventId"), "eventId");
   const consignorId = parse(Id, c.req.param("consignorId"), "consignorId");
   authorize(c, ["admin", "consignor"], { eventId, consignorId });
@@ -76,4 +98,4 @@ tags.get("/:eventId/consignors/:consignorId/tags.pdf", async (c) => {
   c.header("Content-Disposition", `inline; filename="${eventId}-${consignorId}-${query.format}.pdf"`);
   c.header("Cache-Control", "no-store");
   return c.body(new Uint8Array(pdf));
-});
+}));
