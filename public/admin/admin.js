@@ -84,6 +84,12 @@ async function act(button, message, fn) {
   }
 }
 
+/** Whether the tab a renderer started for is still the one on screen (a click on another tab may have overtaken it). */
+function still(tab) {
+  const eventId = view.event?.id;
+  return () => view.tab === tab && view.event?.id === eventId;
+}
+
 const card = (title, ...children) => h("div", { class: "card" }, title ? h("h2", null, title) : null, ...children);
 const messageLine = (id) => h("p", { id, class: "message", hidden: true, role: "status" });
 const field = (label, input, props = {}) => h("label", props, label, input);
@@ -207,7 +213,9 @@ const STATUS_WORDS = { initial: "not started", active: "running", completed: "co
 const discountWords = (bp) => (!bp ? "full price" : bp === 5000 ? "half price" : `${percent(bp)} off`);
 
 async function renderSessions(panel) {
+  const current = still("sessions");
   const answer = await api("GET", ev("/sessions"));
+  if (!current()) return;
   if (!answer.ok) return fill(panel, card(null, h("p", { class: "message bad" }, words(answer.error))));
   const sessions = answer.body.sessions;
   const running = sessions.find((s) => s.status === "active");
@@ -425,14 +433,17 @@ async function loadTransactions(more) {
 // ------------------------------------------------------------------ commissions
 
 async function renderCommissions(panel) {
+  const current = still("commissions");
   const [summary, errors] = await Promise.all([api("GET", ev("/commissions")), api("GET", ev("/commissions/calculations?status=error&limit=200"))]);
+  if (!current()) return;
   if (!summary.ok) return fill(panel, card(null, h("p", { class: "message bad" }, words(summary.error))));
   const c = summary.body.calculations;
   const list = errors.ok ? errors.body.calculations : [];
   fill(
     panel,
     card(
-      "Calculations",
+      null,
+      h("div", { class: "row spread" }, h("h2", null, "Calculations"), h("button", { type: "button", id: "refresh-commissions", class: "small", onclick: () => renderCommissions($("panel")) }, "Refresh")),
       h("p", null, `${plural(c.completed, "sale")} calculated, ${c.pending} waiting, `, h("strong", { id: "error-count" }, `${c.error} in error`), "."),
       summary.body.adjustmentsRunning ? h("p", { class: "message warn" }, "A change of rates or tiers is being applied (adjustments running).") : null,
     ),
@@ -476,7 +487,9 @@ async function retry(e, txId) {
 // ------------------------------------------------------------------ payouts and reports
 
 async function renderPayouts(panel) {
+  const current = still("payouts");
   const [summary, unsold] = await Promise.all([api("GET", ev("/commissions")), api("GET", ev("/reports/unsold"))]);
+  if (!current()) return;
   const s = summary.ok ? summary.body : null;
   const csv = (path, name) => async (e) => {
     const answer = await act(e.target, $("payouts-message"), () => download(view.key, ev(path), name));
@@ -553,7 +566,9 @@ async function renderPayouts(panel) {
 // ------------------------------------------------------------------ Shopify
 
 async function renderShopify(panel) {
+  const current = still("shopify");
   const [status, conflicts] = await Promise.all([api("GET", ev("/shopify")), api("GET", ev("/shopify/conflicts?limit=100"))]);
+  if (!current()) return;
   const st = status.ok ? status.body : null;
   const message = () => $("shopify-message");
   const setEnabled = (enabled) => async (e) => {
@@ -644,7 +659,9 @@ function resolveForm(c) {
 // ------------------------------------------------------------------ settings
 
 async function renderSettings(panel) {
+  const current = still("settings");
   const [rates, fees, event, commissions] = await Promise.all([api("GET", ev("/rates")), api("GET", ev("/fees")), api("GET", ev()), api("GET", ev("/commissions"))]);
+  if (!current()) return;
   if (event.ok) view.event = event.body;
   const r = rates.ok ? rates.body : {};
   const rules = view.event.itemRules ?? {};
@@ -770,7 +787,9 @@ async function renderSettings(panel) {
 // ------------------------------------------------------------------ api keys
 
 async function renderKeys(panel) {
+  const current = still("keys");
   const answer = await api("GET", ev("/api-keys"));
+  if (!current()) return;
   const message = () => $("keys-message");
   const role = h(
     "select",
@@ -867,7 +886,9 @@ async function renderKeys(panel) {
 // ------------------------------------------------------------------ close and archive
 
 async function renderClose(panel) {
+  const current = still("close");
   const event = await api("GET", ev());
+  if (!current()) return;
   if (event.ok) view.event = event.body;
   const closed = view.event.closedAt;
   const typed = h("input", { id: "close-confirm-id", spellcheck: "false", autocomplete: "off", "aria-label": "Type the event id to confirm" });
