@@ -9,7 +9,7 @@ import { sessionOf } from "./stubs";
 /** Lists the organizer's pages read: the events (from D1), a session's transactions (from its object). */
 export const lists = new Hono<AppEnv>();
 
-const EventListQuery = z.strictObject({
+export const EventListQuery = z.strictObject({
   /** The `next` of the page before: events after this id. */
   after: z.union([Id, z.literal("")]).default(""),
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -28,7 +28,7 @@ lists.get("/", async (c) => {
   });
 });
 
-const TransactionListQuery = z.strictObject({
+export const TransactionListQuery = z.strictObject({
   after: z.union([TransactionId, z.literal("")]).default(""),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
