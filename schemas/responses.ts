@@ -186,6 +186,30 @@ export const SessionItem = z.object({
   status: z.enum(["available", "held", "sold", "sold_online"]).describe("Whether it can be sold now, or why not."),
 });
 
+export const EventList = z.object({
+  events: z.array(z.object({ id: z.string(), name: z.string(), createdAt: Ms("When it was created") })),
+  next: z.string().nullable().describe("The `after` of the following page; null on the last."),
+});
+
+export const TransactionPage = z.object({
+  transactions: z.array(z.lazy(() => TransactionView)),
+  next: z.string().nullable().describe("The `after` of the following page; null on the last."),
+  archived: z.boolean().describe("The nightly archive pruned this session's transactions (read them from D1 and R2)."),
+});
+
+export const LiveTicket = z.object({
+  ticket: z.string().describe("Offer it as a WebSocket subprotocol beside `protocol`; good for one socket."),
+  expiresAt: Ms("When it stops being accepted"),
+  protocol: z.string().describe("The subprotocol of the live totals (`consignment.live.v1`)."),
+});
+
+export const Me = z.object({
+  keyId: z.string(),
+  role: z.enum(["admin", "register", "consignor", "system"]),
+  eventId: z.string().nullable(),
+  consignorId: z.string().nullable(),
+});
+
 export const HoldView = z.object({
   id: z.string(),
   registerId: z.string(),
@@ -580,6 +604,8 @@ export type ResponseSchemasMatchTheCode = [
   Check<Same<typeof SaleSessionSummary, Rpc<SaleSession["init"]>["value"]>>,
   Check<Same<typeof SaleSessionSummary, Rpc<SaleSession["summary"]>>>,
   Check<Same<typeof SessionItem, Rpc<SaleSession["item"]>>>,
+  Check<Same<typeof TransactionPage, Rpc<SaleSession["transactionPage"]>>>,
+  Check<Same<typeof LiveTicket, Rpc<SaleSession["liveTicket"]>>>,
   Check<Same<typeof SessionList, { sessions: Rpc<Inventory["listSessions"]> }>>,
   Check<Same<typeof SaleSessionSummary, Rpc<SaleSession["start"]>>>,
   Check<Same<typeof SaleSessionSummary, Rpc<SaleSession["complete"]>>>,

@@ -18,6 +18,17 @@
 //   f. the first register voids its first sale from its list of recent sales;
 //   g. the next session is half price: the register switches to it, and the receipt shows each
 //      tag price struck through beside the price paid, and the half-price total.
+// Then the organizer's dashboard (/admin) and the consignor's page (/consignor), each on an event
+// of its own:
+//   h. the organizer signs in, creates a session, starts it, and watches its totals move as sales
+//      arrive through the API and the register page: no reload, no polling, the session's WebSocket;
+//   i. a consignor enters an item (a price off the organizer's step is refused in words), sees it,
+//      prints their tags, and once a register has sold it in a half-price session sees the sale:
+//      tag price, price, their share;
+//   j. the organizer finds a calculation in error with its reason, registers the consignor and
+//      retries it; issues and revokes a key; completes the session, closes the event (typed
+//      confirmation) and runs the archive.
+// `--docs` also saves the pictures of the README (docs/register.png, docs/admin.png, docs/consignor.png).
 // Loopback only; bounded in time (DEADLINE_MS); whatever it started is stopped, even on failure.
 // `node scripts/browser-test.mjs --origin http://127.0.0.1:8787` runs against a server already up.
 import assert from "node:assert/strict";
@@ -47,6 +58,11 @@ const ITEMS = [
   ["T010", "Swim vest", 900],
 ];
 const price = (id) => ITEMS.find(([i]) => i === id)[2];
+/** The organizer's event (tests h and j) and the consignor's (test i). */
+const ORG = `${EVENT}-org`;
+const CON = `${EVENT}-con`;
+const DOCS = process.argv.includes("--docs");
+const dollars = (cents) => `$${(cents / 100).toFixed(2)}`;
 
 const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 const t0 = Date.now();
@@ -164,6 +180,13 @@ const page = {
   attention: (p) => p.$eval("#attention", (el) => (el.hidden ? 0 : Number(el.dataset.count))),
   queue: (p) => p.evaluate(() => JSON.parse(localStorage.getItem("register.v1.queue") ?? "[]")),
   shot: (p, name) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true }),
+  /** With --docs: the README's picture of a page (the viewport, so it stays small). */
+  doc: async (p, name) => {
+    if (!DOCS) return;
+    await p.evaluate(() => window.scrollTo(0, 0));
+    await p.screenshot({ path: join("docs", `${name}.png`) });
+    log(`saved docs/${name}.png`);
+  },
   noErrors: (p) => assert.deepEqual(p.errors, [], "the page threw"),
 };
 
@@ -199,6 +222,7 @@ test("a. sign in, scan three tags, check out: the receipt has the items and the 
   for (const [id, title] of ITEMS.slice(0, 3)) assert.ok(receipt.text.includes(id) && receipt.text.includes(title), `receipt shows ${id} ${title}`);
   assert.equal(await p.locator("#cart li").count(), 0, "the cart is empty after the sale");
   await page.shot(p, "a3-receipt");
+  await page.doc(p, "register");
   const tx = await transaction(receipt.tx);
   assert.equal(tx.status, 200);
   assert.deepEqual([tx.body.status, tx.body.total, tx.body.items.map((i) => i.itemId).sort()], ["completed", expected, ["T001", "T002", "T003"]]);
@@ -377,6 +401,261 @@ test("g. the next session is half price: the register switches to it and the rec
   assert.match(await p.textContent("#receipt"), /\$6\.00.*\$4\.25/s);
   await page.shot(p, "g1-half-price-receipt");
   page.noErrors(p);
+});
+
+
+// ------------------------------------------------------------------ the organizer's dashboard
+
+const ORG_ITEMS = Array.from({ length: 12 }, (_, i) => [`K${String(i + 1).padStart(2, "0")}`, `Kids' thing ${i + 1}`, 400 + 100 * i]);
+const orgKeys = {};
+
+/** Opens /admin in its own context, signed in with the admin key; counts the socket's frames and any summary polling. */
+async function openAdmin(browser) {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 860 } });
+  context.setDefaultTimeout(10_000);
+  const p = await context.newPage();
+  p.errors = [];
+  p.frames_ = [];
+  p.polled = [];
+  p.on("pageerror", (e) => p.errors.push(String(e)));
+  p.on("dialog", (d) => d.accept());
+  p.on("websocket", (ws) => ws.on("framereceived", (f) => p.frames_.push(f.payload)));
+  p.on("request", (r) => /\/sessions\/[^/]+$/.test(new URL(r.url()).pathname) && r.method() === "GET" && p.polled.push(r.url()));
+  await p.goto(`${origin}/admin`);
+  await p.fill("#key", adminKey);
+  await p.click("#signin-button");
+  await p.waitForSelector("#events:not([hidden])");
+  return { context, p };
+}
+
+const sellThroughApi = (sessionId, tags) =>
+  must("POST", `/v1/events/${ORG}/sessions/${sessionId}/transactions`, { id: crypto.randomUUID(), registerId: "api-1", shopperCode: "S-9", items: tags }, [201], orgKeys.register);
+/** Draws the Commissions tab again and waits until it has (the old panel is gone). */
+async function refreshCommissions(p) {
+  await p.evaluate(() => (document.getElementById("error-count").dataset.old = "1"));
+  await p.click("#refresh-commissions");
+  await p.waitForSelector("#error-count:not([data-old])");
+}
+
+test("h. the organizer starts a session on /admin and sees its totals move as sales arrive, without a reload", async ({ browser }) => {
+  await must("POST", "/v1/events", { id: ORG, name: "Organizer's test sale" }, [201], adminKey);
+  await must("PUT", `/v1/events/${ORG}/rates`, { base: 6000, volunteerBonus: 1000, superBonus: 1500 }, [200], adminKey);
+  await must("PUT", `/v1/events/${ORG}/consignors/c1`, { name: "Ada", tier: "standard" }, [201], adminKey);
+  // K12 is consignor c9's, whom nobody has registered yet (test j).
+  const items = ORG_ITEMS.map(([id, title, cents], i) => ({ id, consignorId: i === 11 ? "c9" : "c1", title, category: "kids", size: "-", price: cents }));
+  await must("PUT", `/v1/events/${ORG}/items`, { items }, [200], adminKey);
+  orgKeys.register = (await must("POST", `/v1/events/${ORG}/api-keys`, { role: "register", label: "org register" }, [201], adminKey)).key;
+
+  const { context, p } = await openAdmin(browser);
+  try {
+    await p.click(`#events-table a[data-event="${ORG}"]`);
+    await p.waitForSelector("#session-form");
+    await p.fill("#new-session-id", "sat");
+    await p.fill("#new-session-name", "Saturday");
+    await p.click("#session-form button[type=submit]");
+    await p.waitForSelector('tr[data-session="sat"][data-status="initial"]');
+    await page.shot(p, "h1-session-created");
+    await p.click('tr[data-session="sat"] button[data-action="start"]');
+    await p.waitForSelector('tr[data-session="sat"][data-status="active"]');
+    await p.waitForSelector('#live-state[data-state="live"]');
+    await p.waitForFunction(() => document.getElementById("live-sold")?.dataset.count === "0");
+    assert.match(await p.textContent("#live-sold"), /of 12 items/);
+    await p.evaluate(() => (window.__sameDocument = true));
+    const polledBefore = p.polled.length;
+
+    // Sales through the API: the totals follow within a couple of seconds.
+    let expected = 0;
+    for (const tags of [["K01", "K02"], ["K03"]]) {
+      const sent = Date.now();
+      await sellThroughApi("sat", tags);
+      expected += tags.reduce((n, t) => n + ORG_ITEMS.find(([id]) => id === t)[2], 0);
+      await p.waitForFunction((cents) => document.getElementById("live-sales").dataset.cents === String(cents), expected, { timeout: 5_000 });
+      log(`   totals showed ${dollars(expected)} ${Date.now() - sent} ms after the sale was answered`);
+    }
+    assert.equal(await p.textContent("#live-sales .value"), dollars(expected));
+    assert.equal(await p.$eval("#live-sold", (el) => el.dataset.count), "3");
+    assert.equal(await p.$eval("#live-sellthrough", (el) => el.dataset.bp), "2500");
+    assert.equal(await p.$eval("#live-commissions", (el) => Number(el.dataset.cents)), Math.round(expected * 0.6));
+
+    // And a sale at the register page, in another browser.
+    const regContext = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+    try {
+      const r = await regContext.newPage();
+      r.on("dialog", (d) => d.accept());
+      await r.goto(`${origin}/register`);
+      await r.fill("#key", orgKeys.register);
+      await r.fill("#event-id", ORG);
+      await r.fill("#session-id", "sat");
+      await r.fill("#register-id", "front-org");
+      await r.click("#signin-button");
+      await r.waitForSelector("#sell:not([hidden])");
+      await page.scan(r, "K04");
+      await r.click("#checkout");
+      await r.waitForSelector("#receipt[data-total]");
+      expected += ORG_ITEMS[3][2];
+    } finally {
+      await regContext.close();
+    }
+    await p.waitForFunction((cents) => document.getElementById("live-sales").dataset.cents === String(cents), expected, { timeout: 5_000 });
+    assert.equal(await p.$eval("#live-sold", (el) => el.dataset.count), "4");
+    assert.equal(await p.evaluate(() => window.__sameDocument), true, "the page was not reloaded");
+    assert.deepEqual(p.polled.slice(polledBefore), [], "no session summary was polled: the totals came over the socket");
+    const pushes = p.frames_.filter((f) => typeof f === "string" && f.includes('"type":"summary"')).length;
+    assert.ok(pushes >= 4, `the socket pushed the totals (${pushes} frames)`);
+    assert.equal(p.frames_.filter((f) => typeof f === "string" && f.includes(adminKey)).length, 0);
+    await p.click('#transactions-card button:text("Refresh")');
+    await p.waitForFunction(() => document.querySelectorAll("#transactions tr[data-tx]").length === 3);
+    await page.shot(p, "h2-live-totals");
+    await page.doc(p, "admin");
+    page.noErrors(p);
+  } finally {
+    await context.close();
+  }
+});
+
+// ------------------------------------------------------------------ the consignor's page
+
+test("i. a consignor enters an item on /consignor, sees it, and after a register sells it sees the sale on their page", async ({ browser }) => {
+  await must("POST", "/v1/events", { id: CON, name: "Consignors' test sale" }, [201], adminKey);
+  await must("PUT", `/v1/events/${CON}/rates`, { base: 6000, volunteerBonus: 1000, superBonus: 1500 }, [200], adminKey);
+  await must("PUT", `/v1/events/${CON}/consignors/c7`, { name: "Grace", tier: "volunteer" }, [201], adminKey);
+  await must("PUT", `/v1/events/${CON}/item-rules`, { maxItemsPerConsignor: 40, minPrice: 200, priceStep: 50 }, [200], adminKey);
+  const consignorKey = (await must("POST", `/v1/events/${CON}/api-keys`, { role: "consignor", consignorId: "c7", label: "Grace" }, [201], adminKey)).key;
+  const registerKey = (await must("POST", `/v1/events/${CON}/api-keys`, { role: "register", label: "con register" }, [201], adminKey)).key;
+
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  context.setDefaultTimeout(10_000);
+  try {
+    const p = await context.newPage();
+    p.errors = [];
+    p.on("pageerror", (e) => p.errors.push(String(e)));
+    p.on("dialog", (d) => d.accept());
+    await p.goto(`${origin}/consignor`);
+    await p.fill("#key", consignorKey);
+    await p.fill("#event-id", CON);
+    await page.shot(p, "i1-sign-in");
+    await p.click("#signin-button");
+    await p.waitForSelector("#home:not([hidden])");
+    assert.match(await p.textContent("#who"), /Grace · #c7/);
+    assert.match(await p.textContent("#rules"), /at most 40 items, prices from \$2\.00, in steps of \$0\.50/);
+
+    await p.fill("#item-title", "Rain boots, red");
+    await p.fill("#item-category", "shoes");
+    await p.fill("#item-size", "9");
+    await p.fill("#item-price", "12.25");
+    await p.click("#item-save");
+    await p.waitForFunction(() => document.getElementById("item-message").classList.contains("bad"));
+    assert.equal(await p.textContent("#item-message"), "Prices in this sale go in steps of $0.50 — $12.00 or $12.50, say.");
+    await page.shot(p, "i2-rule-in-words");
+    await p.fill("#item-price", "12");
+    await p.click("#item-save");
+    await p.waitForSelector('#items-table tr[data-item="c7-1"]');
+    assert.match(await p.textContent("#item-message"), /Added: tag number c7-1/);
+    const row = await p.textContent('#items-table tr[data-item="c7-1"]');
+    assert.ok(row.includes("Rain boots, red") && row.includes("$12.00") && row.includes("you can change it"), row);
+
+    // Tags: the PDF comes with the key and opens in a new tab.
+    const [tab] = await Promise.all([context.waitForEvent("page"), p.click("#print-all")]);
+    await p.waitForFunction(() => document.getElementById("print-message").dataset.type);
+    assert.equal(await p.$eval("#print-message", (el) => el.dataset.type), "application/pdf");
+    assert.ok((await p.$eval("#print-message", (el) => Number(el.dataset.bytes))) > 500);
+    assert.match(tab.url(), /^blob:/);
+    await tab.close();
+
+    // The organizer starts a half-price session; a register sells the item.
+    await must("POST", `/v1/events/${CON}/sessions`, { id: "half", name: "Half-price day", startTime: 0, endTime: 1, discount: 5000 }, [201], adminKey);
+    await must("POST", `/v1/events/${CON}/sessions/half/start`, undefined, [200], adminKey);
+    await must("POST", `/v1/events/${CON}/sessions/half/transactions`, { id: crypto.randomUUID(), registerId: "r1", shopperCode: "S1", items: ["c7-1"] }, [201], registerKey);
+
+    const until = Date.now() + 20_000;
+    while (!(await p.$('#sold-table tr[data-sold="c7-1"]')) && Date.now() < until) {
+      await p.click("#refresh-statement");
+      await p.waitForFunction(() => !document.getElementById("refresh-statement").disabled);
+      await sleep(400);
+    }
+    const sold = await p.$$eval('#sold-table tr[data-sold="c7-1"] td', (tds) => tds.map((td) => td.textContent));
+    // Tag, what, tag price (struck: it sold for less), sold for, their share (70 % of $6.00).
+    assert.deepEqual(sold.slice(0, 5), ["c7-1", "Rain boots, red", "$12.00", "$6.00", "$4.20"]);
+    assert.equal(await p.$eval('#sold-table tr[data-sold="c7-1"] s.tagprice', (el) => el.textContent), "$12.00");
+    assert.match(await p.textContent("#sums"), /Your payout\$4\.20/);
+    assert.match(await p.textContent('#items-table tr[data-item="c7-1"]'), /Sold/);
+    await page.shot(p, "i3-sale-on-statement");
+    await page.doc(p, "consignor");
+    page.noErrors(p);
+  } finally {
+    await context.close();
+  }
+});
+
+test("j. the organizer retries a calculation in error, issues and revokes a key, closes the event and runs the archive", async ({ browser }) => {
+  const { context, p } = await openAdmin(browser);
+  try {
+    // A sale of c9's item: c9 is not registered, so its calculation fails.
+    const sale = await sellThroughApi("sat", ["K12"]);
+    await p.goto(`${origin}/admin#/events/${ORG}/commissions`);
+    const until = Date.now() + 15_000;
+    await p.waitForSelector("#refresh-commissions");
+    while (!(await p.$(`#errors-table tr[data-tx="${sale.id}"]`)) && Date.now() < until) {
+      await sleep(500);
+      await refreshCommissions(p);
+    }
+    assert.match(await p.textContent(`#errors-table tr[data-tx="${sale.id}"]`), /UNKNOWN_CONSIGNOR.*consignor c9 is not registered/);
+    await page.shot(p, "j1-calculation-in-error");
+
+    // Register c9 (Settings), then retry.
+    await p.click('#tabs a[data-tab="settings"]');
+    await p.fill("#consignor-id", "c9");
+    await p.fill("#consignor-name", "Lin");
+    await p.selectOption("#consignor-tier", "super");
+    await p.click("#consignor-form button[type=submit]");
+    await p.waitForFunction(() => /Consignor c9 added/.test(document.getElementById("consignor-message").textContent));
+    await p.click('#tabs a[data-tab="commissions"]');
+    await p.click(`#errors-table tr[data-tx="${sale.id}"] button`);
+    await p.waitForFunction(() => /Retry round 1/.test(document.getElementById("commissions-message").textContent));
+    const fixed = Date.now() + 20_000;
+    while ((await p.$(`#errors-table tr[data-tx="${sale.id}"]`)) && Date.now() < fixed) {
+      await sleep(1_000);
+      await refreshCommissions(p);
+    }
+    assert.equal(await p.textContent("#error-count"), "0 in error");
+    await page.shot(p, "j2-retried");
+
+    // A consignor key, shown once, then revoked.
+    await p.click('#tabs a[data-tab="keys"]');
+    await p.selectOption("#key-role", "consignor");
+    await p.fill("#key-consignor", "c9");
+    await p.fill("#key-label", "Lin");
+    await p.click("#key-form button[type=submit]");
+    await p.waitForSelector("#issued-key");
+    const issued = (await p.textContent("#issued-key code")).trim();
+    assert.equal((await call("GET", "/v1/me", undefined, issued)).body.consignorId, "c9");
+    await page.shot(p, "j3-key-issued");
+    const keyRow = p.locator("#keys-table tr", { hasText: "Lin" });
+    await keyRow.locator("button").click();
+    await p.waitForFunction(() => /revoked/.test(document.getElementById("keys-message").textContent));
+    assert.equal((await call("GET", "/v1/me", undefined, issued)).status, 401);
+
+    // Complete the session, close the event (typed confirmation), run the archive.
+    await p.click('#tabs a[data-tab="sessions"]');
+    await p.click('tr[data-session="sat"] button[data-action="complete"]');
+    await p.waitForSelector('tr[data-session="sat"][data-status="completed"]');
+    await p.click('#tabs a[data-tab="close"]');
+    await p.click("#close-open");
+    assert.equal(await p.isDisabled("#close-confirm"), true, "not before the id is typed");
+    await p.fill("#close-confirm-id", ORG);
+    await page.shot(p, "j4-close-confirmation");
+    await p.click("#close-confirm");
+    await p.waitForFunction(() => /Closed: 7 items set out for pickup, 0 items donated/.test(document.getElementById("close-message").textContent));
+    assert.ok((await must("GET", `/v1/events/${ORG}`, undefined, [200], adminKey)).closedAt > 0);
+    await p.check("#archive-force"); // a run of its own, even when the server already archived today (--origin)
+    await p.click("#archive-run");
+    await p.waitForSelector('#archive-status[data-status="complete"]', { timeout: 60_000 });
+    assert.match(await p.textContent("#archive-run-view"), new RegExp(`${ORG}\\s*sat`));
+    await page.shot(p, "j5-archived");
+    page.noErrors(p);
+  } finally {
+    await context.close();
+  }
 });
 
 // ------------------------------------------------------------------ the run

@@ -87,6 +87,11 @@ const routes: Route[] = [
   { name: "statement", method: "GET", path: "/v1/events/au/consignors/c1/statement", allowed: ["admin", "consignor"] },
   { name: "report", method: "GET", path: "/v1/events/au/reports/summary", allowed: ["admin"] },
   { name: "cancel session", method: "POST", path: "/v1/events/au/sessions/s2/cancel", allowed: ["admin"] },
+  // The pages' routes (producers/api/lists.ts, live.ts, me.ts).
+  { name: "list events", method: "GET", path: "/v1/events", allowed: ["admin"] },
+  { name: "list session transactions", method: "GET", path: "/v1/events/au/sessions/s1/transactions", allowed: ["admin"] },
+  { name: "live ticket", method: "POST", path: "/v1/events/au/sessions/s1/live/tickets", allowed: ["admin"] },
+  { name: "who am I", method: "GET", path: "/v1/me", allowed: ["admin", "register", "otherRegister", "consignor", "otherConsignor"] },
 ];
 
 const bodyOf = async (route: Route) => (typeof route.body === "function" ? await (route.body as () => Promise<unknown>)() : route.body);

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { attempt, notFound, unwrap, type Result } from "../../lib/errors";
+import { AppError, attempt, notFound, unwrap, type Result } from "../../lib/errors";
 import { sessionObjectName } from "../../lib/ids";
 import { Sql } from "../../lib/sql";
 import { OutboxRelay, queueSender } from "../../producers/outbox-relay";
@@ -9,6 +9,7 @@ import type { ArchivePage, SessionKind } from "../../schemas/archive";
 import { archivePage, checkPrune, dropArchived, listSold, listTransactions } from "./archive-export";
 import { sell } from "./checkout";
 import { Gathering } from "./gathering";
+import { LiveFeed } from "./live";
 import { ONLINE_SELLER, releaseOnline, sellOnline, type OnlineVerdict } from "./online";
 import { endHold, expiredHolds, expireHolds, findHold, nextExpiry, placeHold, replayedHold, requireHoldOwner, storedHold } from "./holds";
 import {
@@ -28,7 +29,7 @@ import { reemitMessages } from "./messages";
 import { linesOf, MIGRATIONS, type SessionRow } from "./schema";
 import { writeSnapshot } from "./snapshot";
 import type { SessionStore } from "./store";
-import { findTransaction, sessionItemView, summaryOf, transactionView, type SessionItemView } from "./views";
+import { findTransaction, sessionItemView, summaryOf, transactionPage, transactionView, type SessionItemView, type TransactionPage } from "./views";
 import { addForeignIds, archivedTransaction, ArchivedReplay, IDS_PAGE, isPruned, readForeignIds, transactionIds } from "./transaction-ids";
 import { recordVoid, voidable } from "./voids";
 
@@ -57,11 +58,14 @@ export class SaleSession extends DurableObject<Env> {
   private starting: Promise<SaleSessionSummary> | null = null;
   /** Checkouts of the same moment run in one turn, so they share one commit. */
   private readonly gathering = new Gathering();
+  /** The organizer's live totals: WebSockets this object accepts (hibernatable), pushed to after changes. */
+  private readonly live: LiveFeed;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = new Sql(ctx.storage.sql);
     this.relay = new OutboxRelay(this.sql, queueSender(env.TRANSACTIONS_QUEUE), OUTBOX_GATHER_MS);
+    this.live = new LiveFeed(ctx, () => (this.row ? summaryOf(this.row) : null));
     this.store = {
       sql: this.sql,
       storage: ctx.storage,
@@ -70,6 +74,7 @@ export class SaleSession extends DurableObject<Env> {
       reload: () => this.reload(),
       mirror: (row) => {
         this.row = row;
+        this.live.changed();
       },
     };
     void ctx.blockConcurrencyWhile(async () => {
@@ -300,6 +305,11 @@ export class SaleSession extends DurableObject<Env> {
     });
   }
 
+  /** The session's transactions with their lines, in id order after `afterId` (the organizer's list). */
+  async transactionPage(afterId: string, limit: number): Promise<Result<TransactionPage>> {
+    return attempt(() => transactionPage(this.sql, this.session(), afterId, limit));
+  }
+
   /** Sold items in id order after `afterId`, with the transaction that sold each (for the Inventory). */
   async listSold(afterId: string, limit: number): Promise<Result<{ itemId: string; transactionId: string; soldAt: number }[]>> {
     return attempt(() => listSold(this.sql, afterId, limit));
@@ -361,6 +371,43 @@ export class SaleSession extends DurableObject<Env> {
     return attempt(() => ({ released: this.ctx.storage.transactionSync(() => releaseOnline(this.sql, itemId, txId)) }));
   }
 
+  // ---------------------------------------------------------------- live totals (live.ts)
+
+  /** A one-use ticket for one live socket (the dashboard's key cannot travel on a WebSocket). */
+  async liveTicket(actor: Actor): Promise<Result<{ ticket: string; expiresAt: number; protocol: string }>> {
+    return attempt(() => {
+      this.session();
+      return this.live.issueTicket(actor, Date.now());
+    });
+  }
+
+  /**
+   * The WebSocket upgrade of GET …/sessions/:s/live, forwarded by the API: accepted for
+   * hibernation when it offers a live ticket of this session, else 401 with the API's envelope.
+   */
+  override async fetch(request: Request): Promise<Response> {
+    const accepted = await this.live.accept(request, Date.now());
+    if (accepted) return accepted;
+    const error = new AppError("UNAUTHENTICATED", "open the socket with a live ticket of this session (POST …/live) as a subprotocol beside the live protocol");
+    return Response.json({ error: error.toBody() }, { status: 401, headers: { "WWW-Authenticate": 'Bearer realm="consignment"' } });
+  }
+
+  /** Watchers only listen (their keep-alive "ping" is answered without waking the object). */
+  override async webSocketMessage(): Promise<void> {}
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.live.closed(ws);
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // Already closed.
+    }
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.live.closed(ws);
+  }
+
   // ---------------------------------------------------------------- outbox and alarm
 
   /** Where hold changes are told to the Inventory: this session's outbox. */
@@ -419,5 +466,6 @@ export class SaleSession extends DurableObject<Env> {
 
   private reload() {
     this.row = this.sql.one<SessionRow>("SELECT * FROM session WHERE id = 1");
+    this.live.changed();
   }
 }

@@ -1,7 +1,7 @@
 import { notFound } from "../../lib/errors";
 import type { Sql } from "../../lib/sql";
 import type { HoldView, SaleSessionSummary, TransactionView } from "../../schemas/domain";
-import type { HoldRow, SessionRow, StoredTransaction, TransactionItemRow, TransactionRow } from "./schema";
+import { linesOf, type HoldRow, type SessionRow, type StoredTransaction, type TransactionItemRow, type TransactionRow } from "./schema";
 
 /** The transaction `txId` with its lines (`linesOf`), or null. */
 export function storedTransaction(sql: Sql, txId: string): StoredTransaction | null {
@@ -108,4 +108,22 @@ export function sessionItemView(sql: Sql, itemId: string, onlineSeller: string, 
   const status =
     row.status === "sold" ? (row.sold_by === onlineSeller ? "sold_online" : "sold") : row.status === "pending" && (row.hold_expires_at ?? 0) > now ? "held" : "available";
   return { id: row.id, title: row.title, category: row.category, size: row.size, tagPrice: row.tag_price ?? row.price, price: row.price, status };
+}
+
+/** A page of a session's transactions for the organizer; `archived`: the archive pruned them (read them from D1 and R2). */
+export interface TransactionPage {
+  transactions: TransactionView[];
+  /** The `after` of the following page, or null on the last. */
+  next: string | null;
+  archived: boolean;
+}
+
+/** The session's transactions with their lines, in id order after `afterId` (a walk of the primary key). */
+export function transactionPage(sql: Sql, s: SessionRow, afterId: string, limit: number): TransactionPage {
+  const rows = sql.all<StoredTransaction>("SELECT * FROM transactions WHERE id > ? ORDER BY id LIMIT ?", afterId, limit);
+  return {
+    transactions: rows.map((tx) => transactionView(s, tx, linesOf(tx))),
+    next: rows.length === limit ? rows.at(-1)!.id : null,
+    archived: s.archived_at !== null,
+  };
 }

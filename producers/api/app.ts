@@ -12,6 +12,9 @@ import type { AppEnv } from "./context";
 import { events } from "./events";
 import { reports } from "./reports";
 import { items } from "./items";
+import { lists } from "./lists";
+import { liveSocket, liveTickets } from "./live";
+import { me } from "./me";
 import { sessions } from "./sessions";
 import { shopify } from "./shopify";
 import { receiveWebhook } from "./shopify-webhooks";
@@ -36,9 +39,12 @@ referenceRoutes(app);
 
 // Shopify's deliveries carry an HMAC, not a bearer key: answered here, before the key check.
 app.post("/v1/shopify/webhooks", bodyLimits, receiveWebhook);
+// The live totals' WebSocket carries a one-use ticket as a subprotocol instead (live.ts).
+app.get("/v1/events/:eventId/sessions/:sessionId/live", liveSocket);
 app.use("/v1/*", authenticate);
 app.use("/v1/*", rateLimit);
 app.use("/v1/*", bodyLimits);
+app.route("/v1/events", lists);
 app.route("/v1/events", events);
 app.route("/v1/events", items);
 app.route("/v1/events", sessions);
@@ -46,7 +52,9 @@ app.route("/v1/events", commissions);
 app.route("/v1/events", reports);
 app.route("/v1/events", tags);
 app.route("/v1/events", shopify);
+app.route("/v1/events", liveTickets);
 app.route("/v1/archive", archive);
+app.route("/v1/me", me);
 
 app.notFound((c) =>
   c.json({ error: new AppError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`).toBody() }, 404),
