@@ -1,9 +1,23 @@
 // The register page's own files, kept on the device so that the page opens again (a reload, a tab
 // the tablet discarded) while the network is down. Network first, so a device always runs the newest
 // page the server answers with; the kept copy only when the server does not answer in time. The API
-// (/v1) is never touched here: sales, the queue and its uploads are app.js's business.
+// (/v1) is never touched here: sales, the queue and its uploads are checkout.js's business.
 const CACHE = "register-v1";
-const FILES = ["/register", "/register/app.js", "/register/api.js", "/register/store.js", "/register/register.css"];
+const FILES = [
+  "/register",
+  "/register/app.js",
+  "/register/signin.js",
+  "/register/cart.js",
+  "/register/checkout.js",
+  "/register/receipts.js",
+  "/register/render.js",
+  "/register/refusals.js",
+  "/register/view.js",
+  "/register/dom.js",
+  "/register/api.js",
+  "/register/store.js",
+  "/register/register.css",
+];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
