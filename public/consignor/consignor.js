@@ -25,7 +25,13 @@ const STATUS = {
   sold: "Sold",
   transfer: { donated: "Donated", pickup: "To pick up", withdrawn: "Withdrawn", transfer: "Taken out by the organizer" },
 };
-const statusWords = (i) => (i.status === "transfer" ? (STATUS.transfer[i.transferReason] ?? "Out of the sale") : STATUS[i.status] ?? i.status);
+/**
+ * What an item's status says. The statement is the consignor's record of what sold: an item on it
+ * (not voided) reads "Sold" even when the item list was read a moment before the sale reached it
+ * (the Inventory and the ledger hear of a sale from the same queue, in either order).
+ */
+const statusWords = (i) =>
+  i.status === "transfer" ? (STATUS.transfer[i.transferReason] ?? "Out of the sale") : view.soldIds?.has(i.id) ? STATUS.sold : (STATUS[i.status] ?? i.status);
 
 /** The organizer's rule that refused an item, or any other refusal, in words. */
 function words(error) {
@@ -289,6 +295,8 @@ async function renderStatement() {
     return fill(box, answer.status === 404 ? h("p", { class: "empty" }, "Your statement appears here once the organizer has registered you for the sale.") : h("p", { class: "message bad" }, words(answer.error)));
   }
   const st = answer.body;
+  view.soldIds = new Set(st.items.filter((i) => !i.voided).map((i) => i.itemId));
+  if (view.items) renderItems();
   const titles = new Map(view.items.map((i) => [i.id, i.title]));
   const t = st.totals;
   const sum = (label, cents, cls = "") => h("div", { class: `sum ${cls}`.trim() }, h("div", { class: "label" }, label), h("div", { class: "value" }, money(cents)));
