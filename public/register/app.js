@@ -11,7 +11,7 @@
 import { cart as cartStore, settings as settingsStore } from "/register/store.js";
 import { $ } from "/register/dom.js";
 import { view } from "/register/view.js";
-import { openSignIn, signIn, signOut } from "/register/signin.js";
+import { offerSessions, openSignIn, signIn, signOut } from "/register/signin.js";
 import { addTag, clearCart, focusScan } from "/register/cart.js";
 import { checkout, flush, recoverUnanswered } from "/register/checkout.js";
 import { render, renderBar } from "/register/render.js";
@@ -21,6 +21,7 @@ const RETRY_MS = 15_000;
 function start() {
   recoverUnanswered();
   $("signin-form").addEventListener("submit", signIn);
+  for (const id of ["key", "event-id"]) $(id).addEventListener("change", offerSessions);
   $("scan-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const scan = $("scan");

@@ -20,6 +20,32 @@ export function openSignIn(message) {
   $("sell").hidden = true;
   renderBar();
   (s.key ? $("session-id") : $("key")).focus();
+  void offerSessions();
+}
+
+/**
+ * Offers the event's sessions to pick from (the running one first, filled in when the field is
+ * empty), once a key and an event id are typed. Only a help: offline, the id is typed as before.
+ */
+export async function offerSessions() {
+  const key = $("key").value.trim();
+  const eventId = $("event-id").value.trim();
+  if (!key || !eventId || navigator.onLine === false) return;
+  const answer = await api.listSessions(key, eventId);
+  if (answer.outcome !== "ok") return;
+  const order = { active: 0, initial: 1, completed: 2, cancelled: 3 };
+  const sessions = [...answer.body.sessions].sort((a, b) => (order[a.status] ?? 9) - (order[b.status] ?? 9));
+  const list = $("session-list");
+  list.replaceChildren(
+    ...sessions.map((x) => {
+      const option = document.createElement("option");
+      option.value = x.id;
+      option.label = `${x.name} · ${x.status === "active" ? "running" : x.status}${x.discount ? ` · ${x.discount / 100} % off` : ""}`;
+      return option;
+    }),
+  );
+  const running = sessions.find((x) => x.status === "active");
+  if (running && !$("session-id").value.trim()) $("session-id").value = running.id;
 }
 
 export async function signIn(event) {

@@ -132,7 +132,9 @@ export const page = {
     await p.goto(`${origin}/register`);
     await p.fill("#key", key);
     await p.fill("#event-id", EVENT);
-    await p.fill("#session-id", SESSION);
+    // The page offers the event's sessions and fills in the running one.
+    await p.press("#event-id", "Tab");
+    await p.waitForFunction((id) => document.getElementById("session-id").value === id, SESSION, { timeout: 5_000 });
     await p.fill("#register-id", register);
     if (shot) await page.shot(p, shot);
     await p.click("#signin-button");
