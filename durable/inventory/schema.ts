@@ -121,6 +121,12 @@ export const MIGRATIONS: string[][] = [
     `CREATE INDEX items_by_shopify_product ON items (shopify_id) WHERE shopify_id IS NOT NULL`,
     `CREATE INDEX items_by_shopify_inventory_item ON items (shopify_inventory_item_id) WHERE shopify_inventory_item_id IS NOT NULL`,
   ],
+  // The nightly archive copies online sales: why each was voided, and their audit trail (the
+  // changes made by the online channel's actor, ONLINE_ACTOR in online.ts) by sequence.
+  [
+    `ALTER TABLE online_sales ADD COLUMN void_reason TEXT`,
+    `CREATE INDEX audit_of_online_sales ON audit (seq) WHERE actor = 'system:shopify-orders'`,
+  ],
 ];
 
 export type ItemRow = {
