@@ -12,22 +12,11 @@ export type ArchiveKind = (typeof ARCHIVE_KINDS)[number];
 /** Rows per page (one step, one R2 part, one D1 batch): bounded memory whatever the session's size. */
 export const ARCHIVE_PAGE = 2_000;
 
-export type ArchiveValue = string | number | null;
-/**
- * One page of one kind, as its object's SQLite wrote it (lib/archive-pages.ts): pieces of text,
- * never a JavaScript object per row.
- */
+export type ArchiveRow = Record<string, string | number | null>;
 export interface ArchivePage {
-  /** Its rows. */
-  count: number;
-  /** The key of its last row (null when empty). */
-  last: string | null;
+  rows: ArchiveRow[];
   /** Where the next page starts; null when this was the last. */
   next: string | null;
-  /** Pieces of the rows' values as JSON arrays, joined with commas: "[" + pieces.join(",") + "]" is the page's content. */
-  values: string[];
-  /** Pieces of the part's NDJSON (each row `{eventId, sessionId, …columns}` and a newline). */
-  ndjson: string[];
 }
 
 export const ArchiveParams = z.strictObject({
@@ -38,9 +27,9 @@ export const ArchiveParams = z.strictObject({
 export type ArchiveParams = z.infer<typeof ArchiveParams>;
 
 /**
- * The fields of each kind, in order, as the objects hold them (a ledger entry without a batch has
- * `batch_id` NULL); D1 stores them under the same names. A part's content checksum is taken over
- * these values, so R2 and D1 can both be checked against what the object held.
+ * The fields of each kind, in order, as the objects hold them; D1 stores them under the same
+ * names. A part's content checksum is taken over these values, so R2 and D1 can both be checked
+ * against what the object held.
  */
 export const ARCHIVE_COLUMNS: Record<ArchiveKind, readonly string[]> = {
   transactions: ["id", "register_id", "shopper_code", "hold_id", "status", "total", "commission_total", "item_count", "created_at", "actor", "voided_at", "void_reason", "void_actor"],

@@ -121,7 +121,7 @@ describe("the archive waits for the ledger", () => {
     await expect(verifyArchive(env, { eventId: "vc", sessionId: "s1" }, manifest)).rejects.toThrow(/differ/);
   });
 
-  it("checks content D1 writes out as JSON against the Worker's JSON of the same values, on awkward text", async () => {
+  it("verifies by content rows whose text is awkward in JSON: quotes, backslashes, control characters, non-ASCII", async () => {
     // Quotes, backslashes, control characters, a slash, DEL, non-ASCII, an astral character, U+2028 and JSON-looking text.
     const awkward = 'a "quoted" \\ back\\slash\n\ttab\u0001\u001f / \u007f é 漢字 😀 \u2028 {"x":[1]} null';
     const items = [1, 2, 3].map((n) => ({ ...item(`W${n}`, "c1", 1000 + n), title: `${awkward} ${n}` }));

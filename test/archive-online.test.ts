@@ -140,15 +140,14 @@ describe("online sales in the nightly archive", () => {
     // Paged a row at a time, the Inventory gives the same rows once each, in key order.
     const inventory = env.INVENTORY.getByName(eventId);
     for (const kind of ["transactions", "transaction_items", "audit"] as const) {
-      const rowsOf = (page: ArchivePage): unknown[] => JSON.parse(`[${page.values.join(",")}]`);
       const whole = unwrap(await inventory.onlineArchivePage(kind, "", 2000));
       const paged: unknown[] = [];
       for (let after: string | null = ""; after !== null; ) {
         const page: ArchivePage = unwrap(await inventory.onlineArchivePage(kind, after, 1));
-        paged.push(...rowsOf(page));
+        paged.push(...page.rows);
         after = page.next;
       }
-      expect({ kind, rows: paged }).toEqual({ kind, rows: rowsOf(whole) });
+      expect({ kind, rows: paged }).toEqual({ kind, rows: whole.rows });
       expect(paged).toHaveLength(manifest.kinds[kind].count);
     }
     // The register session's rows stay its own.

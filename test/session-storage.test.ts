@@ -96,15 +96,14 @@ describe("session storage", () => {
     await createSession("pg1", "s1");
     for (const cart of [["P0", "P1", "P2"], ["P3"], ["P4", "P5"], ["P6"]]) expect((await checkout("pg1", "s1", registerKey, cart)).status).toBe(201);
     expect((await call("POST", "/v1/events/pg1/sessions/s1/complete")).status).toBe(200);
-    // The archive's rows are the view's values, in its column order.
-    const all = await runInDurableObject(sessionStub("pg1"), (_instance, state) => Array.from(state.storage.sql.exec(LINES).raw()));
+    const all = await runInDurableObject(sessionStub("pg1"), (_instance, state) => state.storage.sql.exec<Row>(LINES).toArray());
     expect(all).toHaveLength(7);
     for (const size of [1, 2, 3, 5]) {
-      const paged: unknown[] = [];
+      const paged: Row[] = [];
       let after = "";
       for (let pages = 0; pages < 10; pages++) {
         const page = unwrap(await sessionStub("pg1").archivePage("transaction_items", after, size));
-        paged.push(...(JSON.parse(`[${page.values.join(",")}]`) as unknown[]));
+        paged.push(...page.rows);
         if (page.next === null) break;
         after = page.next;
       }

@@ -1,12 +1,19 @@
-import { PIECE_ROWS } from "../lib/archive-pages";
-import { ARCHIVE_COLUMNS, auditSource, type ArchiveKind, type ArchivePart, type ArchiveValue, type SessionRef } from "../schemas/archive";
+import { ARCHIVE_COLUMNS, auditSource, type ArchiveKind, type ArchivePart, type ArchiveRow, type SessionRef } from "../schemas/archive";
 
 /**
  * The archive's D1 side: each page upserted in a few statements (its rows travel as one JSON
  * parameter), and read back by the same key range to check its content against the object's.
  */
 
-type Value = ArchiveValue;
+type Value = string | number | null;
+
+/** A row's archived values, in ARCHIVE_COLUMNS order. The ledger keeps "no batch" as '', D1 as NULL. */
+export function archivedValues(kind: ArchiveKind, row: ArchiveRow): Value[] {
+  return ARCHIVE_COLUMNS[kind].map((column) => {
+    const value = row[column] ?? null;
+    return column === "batch_id" && value === "" ? null : value;
+  });
+}
 
 /**
  * The D1 table of each kind, its key, and the columns every row of this session gets besides its
@@ -53,73 +60,75 @@ const PARAMETERS = Object.fromEntries(
 ) as Record<ArchiveKind, number>;
 
 /**
- * Upserts one page into D1 in one batch (one implicit transaction): all of it or none. `pieces`:
- * the page's rows as JSON arrays joined with commas, a piece of PIECE_ROWS rows per statement (a
- * parameter of a few dozen KiB, well under D1's limit on a bound value). One call per page: D1
- * calls in smaller batches (64–96 KiB, so that no string of them is one V8 keeps until a full
- * collection) cost a third of the speed locally, and would cost more where each call crosses the
- * network, for no gain in memory beyond the noise (README, Benchmark).
+ * The JSON parameter of one statement: well under D1's limit on a bound value, and small enough
+ * to be a short-lived string (see lib/chunks.ts); a page takes a few dozen statements in one batch.
  */
-export async function upsertPage(db: D1Database, s: SessionRef, kind: ArchiveKind, pieces: readonly string[]): Promise<void> {
-  // The session and the source appear only in the tables that store them; D1 wants exactly the parameters used.
-  const fixed = [s.eventId, s.sessionId, auditSource(s)].slice(0, PARAMETERS[kind] - 1);
-  const statements = pieces.map((piece) => db.prepare(UPSERTS[kind]).bind(`[${piece}]`, ...fixed));
+const MAX_PARAMETER_BYTES = 32 * 1024;
+
+/** Upserts one page into D1 in one batch (one implicit transaction): all of it or none. */
+export async function upsertPage(db: D1Database, s: SessionRef, kind: ArchiveKind, rows: readonly ArchiveRow[]): Promise<void> {
+  const statements: D1PreparedStatement[] = [];
+  let chunk: string[] = [];
+  let bytes = 0;
+  const flush = () => {
+    if (chunk.length === 0) return;
+    const json = `[${chunk.join(",")}]`;
+    // The session and the source appear only in the tables that store them; D1 wants exactly the parameters used.
+    statements.push(db.prepare(UPSERTS[kind]).bind(...[json, s.eventId, s.sessionId, auditSource(s)].slice(0, PARAMETERS[kind])));
+    chunk = [];
+    bytes = 0;
+  };
+  for (const row of rows) {
+    const json = JSON.stringify(archivedValues(kind, row));
+    if (bytes + json.length > MAX_PARAMETER_BYTES) flush();
+    chunk.push(json);
+    bytes += json.length + 1;
+  }
+  flush();
   if (statements.length > 0) await db.batch(statements);
 }
 
-/** The rows of one part in D1: its table, their range in the kind's key order, and that order. */
-function partScope(s: SessionRef, kind: ArchiveKind, part: Pick<ArchivePart, "after" | "last">): { alias: string; from: string; order: string; params: Value[] } {
+/** What D1 holds of one part: the same rows, in the same order, as ARCHIVE_COLUMNS values. */
+export async function readBackPart(db: D1Database, s: SessionRef, kind: ArchiveKind, part: Pick<ArchivePart, "after" | "last">): Promise<Value[][]> {
+  const columns = ARCHIVE_COLUMNS[kind];
+  const select = (alias: string) => columns.map((c) => `${alias}.${c}`).join(", ");
+  let statement: D1PreparedStatement;
   switch (kind) {
     case "transactions":
-      return { alias: "t", from: "transactions t WHERE t.event_id = ? AND t.session_id = ? AND t.id > ? AND t.id <= ?", order: "t.id", params: [s.eventId, s.sessionId, part.after, part.last] };
+      statement = db
+        .prepare(`SELECT ${select("t")} FROM transactions t WHERE t.event_id = ? AND t.session_id = ? AND t.id > ? AND t.id <= ? ORDER BY t.id`)
+        .bind(s.eventId, s.sessionId, part.after, part.last);
+      break;
     case "transaction_items": {
       const [afterTx = "", afterPos = "-1"] = part.after.split("|");
       const [lastTx = "", lastPos = "0"] = part.last.split("|");
-      return {
-        alias: "i",
-        from: `transaction_items i JOIN transactions t ON t.event_id = i.event_id AND t.id = i.tx_id
-           WHERE i.event_id = ? AND t.session_id = ? AND (i.tx_id, i.position) > (?, ?) AND (i.tx_id, i.position) <= (?, ?)`,
-        order: "i.tx_id, i.position",
-        params: [s.eventId, s.sessionId, afterTx, Number(afterPos), lastTx, Number(lastPos)],
-      };
+      statement = db
+        .prepare(
+          `SELECT ${select("i")} FROM transaction_items i JOIN transactions t ON t.event_id = i.event_id AND t.id = i.tx_id
+           WHERE i.event_id = ? AND t.session_id = ? AND (i.tx_id, i.position) > (?, ?) AND (i.tx_id, i.position) <= (?, ?)
+           ORDER BY i.tx_id, i.position`,
+        )
+        .bind(s.eventId, s.sessionId, afterTx, Number(afterPos), lastTx, Number(lastPos));
+      break;
     }
     case "audit":
-      return {
-        alias: "a",
-        from: "audit_log a WHERE a.event_id = ? AND a.session_id = ? AND a.source = ? AND a.seq > ? AND a.seq <= ?",
-        order: "a.seq",
-        params: [s.eventId, s.sessionId, auditSource(s), Number(part.after || 0), Number(part.last)],
-      };
+      statement = db
+        .prepare(`SELECT ${select("a")} FROM audit_log a WHERE a.event_id = ? AND a.session_id = ? AND a.source = ? AND a.seq > ? AND a.seq <= ? ORDER BY a.seq`)
+        .bind(s.eventId, s.sessionId, auditSource(s), Number(part.after || 0), Number(part.last));
+      break;
     case "calculations":
-      return { alias: "c", from: "calculations c WHERE c.event_id = ? AND c.session_id = ? AND c.tx_id > ? AND c.tx_id <= ?", order: "c.tx_id", params: [s.eventId, s.sessionId, part.after, part.last] };
+      statement = db
+        .prepare(`SELECT ${select("c")} FROM calculations c WHERE c.event_id = ? AND c.session_id = ? AND c.tx_id > ? AND c.tx_id <= ? ORDER BY c.tx_id`)
+        .bind(s.eventId, s.sessionId, part.after, part.last);
+      break;
     case "ledger_entries":
-      return {
-        alias: "e",
-        from: "ledger_entries e WHERE e.event_id = ? AND e.session_id = ? AND e.seq > ? AND e.seq <= ?",
-        order: "e.seq",
-        params: [s.eventId, s.sessionId, Number(part.after || 0), Number(part.last)],
-      };
+      statement = db
+        .prepare(`SELECT ${select("e")} FROM ledger_entries e WHERE e.event_id = ? AND e.session_id = ? AND e.seq > ? AND e.seq <= ? ORDER BY e.seq`)
+        .bind(s.eventId, s.sessionId, Number(part.after || 0), Number(part.last));
+      break;
   }
-}
-
-/**
- * What D1 holds of one part, as the text its content checksum is taken over, made by D1 itself
- * as the objects make theirs (lib/archive-pages.ts): each row's ARCHIVE_COLUMNS values as a JSON
- * array (`json_array`), in key order, joined with commas, in pieces of PIECE_ROWS rows; "[" + the
- * pieces joined with "," + "]" is the part's JSON array of arrays. What comes back is a few
- * strings, not an object per row (test/archive-integrity.test.ts checks the two agree on awkward text).
- */
-export async function readBackContent(db: D1Database, s: SessionRef, kind: ArchiveKind, part: Pick<ArchivePart, "after" | "last">): Promise<string[]> {
-  const { alias, from, order, params } = partScope(s, kind, part);
-  const values = ARCHIVE_COLUMNS[kind].map((c) => `${alias}.${c}`).join(", ");
-  const { results } = await db
-    .prepare(
-      `SELECT group_concat(j, ',' ORDER BY n) AS piece FROM (SELECT json_array(${values}) AS j, row_number() OVER (ORDER BY ${order}) AS n FROM ${from})
-       GROUP BY (n - 1) / ${PIECE_ROWS} ORDER BY (n - 1) / ${PIECE_ROWS}`,
-    )
-    .bind(...params)
-    .all<{ piece: string }>();
-  return results.map((r) => r.piece);
+  const { results } = await statement.all<ArchiveRow>();
+  return results.map((row) => archivedValues(kind, row));
 }
 
 /** Rows of the kind D1 holds for the session (none may be there that the manifest does not list). */

@@ -1,3 +1,4 @@
+import { joinInChunks } from "../lib/chunks";
 import { hex, sha256Hex, sha256OfChunks } from "../lib/crypto";
 import { gzipChunks } from "../lib/gzip";
 import { unwrap } from "../lib/errors";
@@ -16,18 +17,15 @@ import {
   type SessionKind,
   type SessionRef,
 } from "../schemas/archive";
-import { countInD1, readBackContent, upsertPage } from "./archive-d1";
+import { archivedValues, countInD1, readBackPart, upsertPage } from "./archive-d1";
 
 /** The R2 key of one page of one kind (gzipped NDJSON): the same page always lands on the same key. */
 export const partKey = (s: SessionRef, kind: ArchiveKind, page: number) =>
   `archive/${s.eventId}/${s.sessionId}/${kind}/part-${String(page).padStart(5, "0")}.ndjson.gz`;
 export const manifestKey = (s: SessionRef) => `archive/${s.eventId}/${s.sessionId}/manifest.json`;
 
-/**
- * SHA-256 of the rows' values as one JSON array (`[[…],[…]]`), from pieces of rows' JSON arrays
- * joined with commas (as SQLite writes them, on both sides), hashed a piece at a time.
- */
-const contentHash = (pieces: readonly string[]) => sha256OfChunks(["[", ...pieces.flatMap((p, i) => (i === 0 ? [p] : [",", p])), "]"]);
+/** SHA-256 of the rows' values as one JSON array (`[[…],[…]]`), hashed in chunks. */
+const contentHash = (values: readonly unknown[][]) => sha256OfChunks(["[", ...joinInChunks(values.map((v) => JSON.stringify(v)), ","), "]"]);
 
 const sessionStub = (env: Env, s: SessionRef) => env.SALE_SESSION.getByName(sessionObjectName(s.eventId, s.sessionId));
 
@@ -99,25 +97,39 @@ async function readPage(env: Env, s: SessionRef, kind: ArchiveKind, after: strin
   return unwrap(await env.COMMISSION_LEDGER.getByName(s.eventId).archivePage(kind as (typeof LEDGER_KINDS)[number], s.sessionId, after, ARCHIVE_PAGE));
 }
 
+/** Where the next page starts after `row`, in the kind's key order. */
+function keyOf(kind: ArchiveKind, row: Record<string, unknown>): string {
+  switch (kind) {
+    case "transactions":
+      return String(row.id);
+    case "transaction_items":
+      return `${row.tx_id}|${row.position}`;
+    case "calculations":
+      return String(row.tx_id);
+    case "audit":
+    case "ledger_entries":
+      return String(row.seq);
+  }
+}
+
 /**
- * One page: read it from its object (as text its SQLite wrote: see lib/archive-pages.ts), write
- * its NDJSON to R2 gzipped under a deterministic key, upsert its values into D1. Every part of it
- * can run again with the same result. Only this page is in memory, as a few dozen strings of a few
- * dozen KiB; of its NDJSON only the compressed bytes are held whole.
+ * One page: read it from its object, write it to R2 as gzipped NDJSON under a deterministic key,
+ * upsert it into D1. Every part of it can run again with the same result. Only this page is in
+ * memory, and of its NDJSON only the compressed bytes are held whole.
  */
 export async function archivePage(env: Env, s: SessionRef, kind: ArchiveKind, page: number, after: string): Promise<{ part: ArchivePart | null; next: string | null }> {
-  const { count, last, next, values, ndjson } = await readPage(env, s, kind, after);
-  if (count === 0 || last === null) return { part: null, next: null };
-  // Compressed as the pieces come: the bytes hashed, counted and stored are the gzip.
-  const body = await gzipChunks(ndjson);
+  const { rows, next } = await readPage(env, s, kind, after);
+  if (rows.length === 0) return { part: null, next: null };
+  // Built in small chunks (see lib/chunks.ts) and compressed as they come: the bytes hashed, counted and stored are the gzip.
+  const body = await gzipChunks(joinInChunks(rows.map((r) => `${JSON.stringify({ eventId: s.eventId, sessionId: s.sessionId, ...r })}\n`)));
   const key = partKey(s, kind, page);
-  const [sha256, contentSha256] = await Promise.all([sha256Hex(body), contentHash(values)]);
+  const [sha256, contentSha256] = await Promise.all([sha256Hex(body), contentHash(rows.map((r) => archivedValues(kind, r)))]);
   await env.ARCHIVE.put(key, body, {
     httpMetadata: { contentType: "application/x-ndjson", contentEncoding: "gzip" },
-    customMetadata: { sha256, count: String(count) },
+    customMetadata: { sha256, count: String(rows.length) },
   });
-  await upsertPage(env.DB, s, kind, values);
-  return { part: { key, count, bytes: body.byteLength, sha256, contentSha256, after, last }, next };
+  await upsertPage(env.DB, s, kind, rows);
+  return { part: { key, count: rows.length, bytes: body.byteLength, sha256, contentSha256, after, last: keyOf(kind, rows.at(-1)!) }, next };
 }
 
 /**
@@ -164,7 +176,7 @@ export async function verifyArchive(env: Env, s: SessionRef, manifest: ArchiveMa
       await object.body.pipeTo(digest);
       const hash = hex(await digest.digest);
       if (hash !== part.sha256) throw new Error(`R2 part ${part.key} hashes to ${hash}, the manifest says ${part.sha256}`);
-      const content = await contentHash(await readBackContent(env.DB, s, kind, part));
+      const content = await contentHash(await readBackPart(env.DB, s, kind, part));
       if (content !== part.contentSha256) throw new Error(`D1's ${kind} of part ${part.key} differ from what the object held`);
       bytes += part.bytes;
     }

@@ -234,8 +234,7 @@ export class CommissionLedger extends DurableObject<Env> {
 
   /** A page of one session's calculations or ledger entries for the archive, in key order. */
   async archivePage(kind: LedgerKind, sessionId: string, after: string, limit: number): Promise<Result<ArchivePage>> {
-    // The object is named after its event (getByName(eventId)).
-    return attempt(() => archivePage(this.sql, this.ctx.id.name ?? "", kind, sessionId, after, limit));
+    return attempt(() => archivePage(this.sql, kind, sessionId, after, limit));
   }
 
   /** Per session: how complete its calculations are, and a version that moves with any change (for the archive). */

@@ -323,7 +323,7 @@ export class Inventory extends DurableObject<Env> {
   }
 
   async onlineArchivePage(kind: SessionKind, after: string, limit: number): Promise<Result<ArchivePage>> {
-    return attempt(() => onlineArchivePage(this.sql, requireEvent(this.sql).id, kind, after, limit));
+    return attempt(() => onlineArchivePage(this.sql, kind, after, limit));
   }
 
   /** One online sale as a transaction of session `online`. */

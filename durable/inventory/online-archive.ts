@@ -1,7 +1,6 @@
 import { notFound } from "../../lib/errors";
 import type { Sql } from "../../lib/sql";
-import { archivePageOf } from "../../lib/archive-pages";
-import { ARCHIVE_PAGE, type ArchivePage, type SessionKind } from "../../schemas/archive";
+import { ARCHIVE_PAGE, type ArchivePage, type ArchiveRow, type SessionKind } from "../../schemas/archive";
 import { ONLINE_SESSION } from "../../schemas/common";
 import type { TransactionView } from "../../schemas/domain";
 import { ONLINE_ACTOR, ONLINE_REGISTER } from "./online";
@@ -29,20 +28,28 @@ const ITEMS = `SELECT o.tx_id, 0 AS position, o.item_id, o.message ->> '$.items[
 const AUDIT = `SELECT seq, at, actor, entity, entity_id, action, before, after FROM audit WHERE actor = '${ONLINE_ACTOR.keyId}'`;
 
 /** A page of one kind of the online channel's rows, in the kind's key order after `after`. */
-export function onlineArchivePage(sql: Sql, eventId: string, kind: SessionKind, after: string, limit: number): ArchivePage {
+export function onlineArchivePage(sql: Sql, kind: SessionKind, after: string, limit: number): ArchivePage {
   const size = Math.min(limit, ARCHIVE_PAGE);
-  const ref = { eventId, sessionId: ONLINE_SESSION };
+  let rows: ArchiveRow[];
+  let next: (row: ArchiveRow) => string;
   switch (kind) {
     case "transactions":
-      return archivePageOf(sql, kind, ref, `${TRANSACTIONS} AND o.tx_id > ? ORDER BY o.tx_id LIMIT ?`, [after, size], size);
+      rows = sql.all<ArchiveRow>(`${TRANSACTIONS} AND o.tx_id > ? ORDER BY o.tx_id LIMIT ?`, after, size);
+      next = (r) => String(r.id);
+      break;
     case "transaction_items": {
       // One line per transaction, at position 0: the page starts after the transaction it names.
       const [tx = "", position = "-1"] = after.split("|");
-      return archivePageOf(sql, kind, ref, `${ITEMS} AND (o.tx_id > ? OR (o.tx_id = ? AND 0 > ?)) ORDER BY o.tx_id LIMIT ?`, [tx, tx, Number(position), size], size);
+      rows = sql.all<ArchiveRow>(`${ITEMS} AND (o.tx_id > ? OR (o.tx_id = ? AND 0 > ?)) ORDER BY o.tx_id LIMIT ?`, tx, tx, Number(position), size);
+      next = (r) => `${r.tx_id}|${r.position}`;
+      break;
     }
     case "audit":
-      return archivePageOf(sql, kind, ref, `${AUDIT} AND seq > ? ORDER BY seq LIMIT ?`, [Number(after || 0), size], size);
+      rows = sql.all<ArchiveRow>(`${AUDIT} AND seq > ? ORDER BY seq LIMIT ?`, Number(after || 0), size);
+      next = (r) => String(r.seq);
+      break;
   }
+  return { rows, next: rows.length === size ? next(rows.at(-1)!) : null };
 }
 
 /**

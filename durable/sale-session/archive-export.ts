@@ -1,8 +1,7 @@
 import { AppError, invalidTransition } from "../../lib/errors";
 import type { Sql } from "../../lib/sql";
-import { archivePageOf } from "../../lib/archive-pages";
-import { ARCHIVE_COLUMNS, ARCHIVE_PAGE, SESSION_KINDS, type ArchivePage, type SessionKind } from "../../schemas/archive";
-import { TRANSACTION_COLUMNS, type SessionRow } from "./schema";
+import { ARCHIVE_PAGE, SESSION_KINDS, type ArchivePage, type ArchiveRow, type SessionKind } from "../../schemas/archive";
+import { linesOf, TRANSACTION_COLUMNS, type SessionRow } from "./schema";
 import type { SessionStore } from "./store";
 import { keepPrunedIds } from "./transaction-ids";
 
@@ -41,26 +40,42 @@ function requireEnded(s: SessionRow) {
 export function archivePage(sql: Sql, s: SessionRow, kind: SessionKind, after: string, limit: number): ArchivePage {
   requireEnded(s);
   const size = Math.min(limit, ARCHIVE_PAGE);
-  const ref = { eventId: s.event_id, sessionId: s.session_id };
+  let rows: ArchiveRow[];
+  let next: (row: ArchiveRow) => string;
   switch (kind) {
     case "transactions":
-      return archivePageOf(sql, kind, ref, `SELECT ${TRANSACTION_COLUMNS} FROM transactions WHERE id > ? ORDER BY id LIMIT ?`, [after, size], size);
+      rows = sql.all<ArchiveRow>(`SELECT ${TRANSACTION_COLUMNS} FROM transactions WHERE id > ? ORDER BY id LIMIT ?`, after, size);
+      next = (r) => String(r.id);
+      break;
     case "transaction_items": {
-      // The view over each transaction's JSON lines, from the transaction the page starts in (by its key).
       const [tx = "", position = "-1"] = after.split("|");
-      return archivePageOf(
-        sql,
-        kind,
-        ref,
-        `SELECT ${ARCHIVE_COLUMNS.transaction_items.join(", ")} FROM transaction_items
-         WHERE tx_id >= ? AND (tx_id > ? OR position > ?) ORDER BY tx_id, position LIMIT ?`,
-        [tx, tx, Number(position), size],
-        size,
-      );
+      rows = lineRows(sql, tx, Number(position), size);
+      next = (r) => `${r.tx_id}|${r.position}`;
+      break;
     }
     case "audit":
-      return archivePageOf(sql, kind, ref, `SELECT ${ARCHIVE_COLUMNS.audit.join(", ")} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?`, [Number(after || 0), size], size);
+      rows = sql.all<ArchiveRow>("SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", Number(after || 0), size);
+      next = (r) => String(r.seq);
+      break;
   }
+  return { rows, next: rows.length === size ? next(rows.at(-1)!) : null };
+}
+
+/**
+ * Up to `size` lines in (tx_id, position) order after (`afterTx`, `afterPosition`), as rows of
+ * `transaction_items`: each transaction holds its own lines, and a page needs at most `size`
+ * transactions after the one it starts in (every one has a line).
+ */
+function lineRows(sql: Sql, afterTx: string, afterPosition: number, size: number): ArchiveRow[] {
+  const rows: ArchiveRow[] = [];
+  for (const { id, lines } of sql.all<{ id: string; lines: string }>("SELECT id, lines FROM transactions WHERE id >= ? ORDER BY id LIMIT ?", afterTx, size + 1)) {
+    for (const [position, line] of linesOf({ lines }).entries()) {
+      if (id === afterTx && position <= afterPosition) continue;
+      if (rows.length === size) return rows;
+      rows.push({ tx_id: id, position, ...line });
+    }
+  }
+  return rows;
 }
 
 /**
