@@ -10,6 +10,8 @@
 //   ARCHMEM_LARGE_TX=20000 ARCHMEM_SMALL_TX=600 ARCHMEM_LARGE_ITEMS=100000 ARCHMEM_PORT=8811
 //   ARCHMEM_HEAP=1      also each isolate's V8 heap before, after, and after a forced full GC
 //   ARCHMEM_HEAP=nogc   the heaps without the forced GC (which would give the next archive a clean start)
+//   ARCHMEM_HEAP=clean  also a forced full GC in every isolate before each archive (each starts from a clean
+//                       heap, as a fresh production isolate would)
 //   ARCHMEM_ORDER=large,small
 //
 // Bounded in time (ARCHMEM_DEADLINE_MS, default 12 minutes); stops what it started, by process group.
@@ -21,6 +23,7 @@ import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { jsonRequest, runScript } from "../scripts/local-http.mjs";
+import { IsolateHeaps } from "./isolate-heaps.mjs";
 
 const HOST = "127.0.0.1";
 const PORT = Number(process.env.ARCHMEM_PORT ?? 8811);
@@ -180,99 +183,14 @@ function dirSizes(root) {
   return sizes;
 }
 
-// ------------------------------------------------------------------ V8 heaps, per isolate
+// ------------------------------------------------------------------ V8 heaps, per isolate (bench/isolate-heaps.mjs)
 
-/**
- * workerd (the runtime process, started with --inspector-addr) serves an inspector for every
- * isolate: the user worker (with its Durable Objects) and miniflare's own (D1, R2, workflows, …).
- * Runtime.getHeapUsage there says how much of the process's memory is each isolate's JS heap.
- */
-async function inspectorTargets() {
-  const ps = execFileSync("ps", ["-o", "pid=,args=", "-g", String(server.pgid)], { encoding: "utf8" });
-  const pid = /^\s*(\d+)\s+\S*workerd serve.*--inspector-addr/m.exec(ps)?.[1];
-  if (!pid) return [];
-  const ss = execFileSync("ss", ["-ltnpH"], { encoding: "utf8" });
-  const ports = [...ss.matchAll(new RegExp(`127\\.0\\.0\\.1:(\\d+)\\s.*pid=${pid},`, "g"))].map((m) => Number(m[1]));
-  for (const port of ports) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(2_000) });
-      const list = await res.json();
-      if (Array.isArray(list)) return list.map((t) => ({ id: t.id, url: t.webSocketDebuggerUrl }));
-    } catch {}
-  }
-  return [];
-}
-
-class Inspector {
-  /** viaProxy: wrangler's inspector proxy (the only way to the user worker's isolate, which it holds) wants an Origin, and answers only after its first message. */
-  static async open(url, viaProxy = false) {
-    const ws = new WebSocket(url, viaProxy ? { headers: { Origin: "http://localhost" } } : undefined);
-    await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`inspector ${url} did not open`)), 5_000);
-      if (viaProxy) ws.onmessage = () => (clearTimeout(timer), resolve());
-      else ws.onopen = () => (clearTimeout(timer), resolve());
-      ws.onerror = (e) => (clearTimeout(timer), reject(e));
-    });
-    return new Inspector(ws);
-  }
-  constructor(ws) {
-    this.ws = ws;
-    this.next = 1;
-    this.waiting = new Map();
-    ws.onmessage = (m) => {
-      const msg = JSON.parse(m.data);
-      const w = this.waiting.get(msg.id);
-      if (w) {
-        this.waiting.delete(msg.id);
-        msg.error ? w.reject(new Error(JSON.stringify(msg.error))) : w.resolve(msg.result);
-      }
-    };
-  }
-  call(method, params = {}, timeoutMs = 1_500) {
-    const id = this.next++;
-    this.ws.send(JSON.stringify({ id, method, params }));
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      setTimeout(() => this.waiting.has(id) && (this.waiting.delete(id), reject(new Error(`${method} timed out`))), timeoutMs);
-    });
-  }
-  close() {
-    this.ws.close();
-  }
-}
-
-let inspectors = null;
+let isolates = null;
 /** KiB of used and total V8 heap per isolate; with gc, after a full collection in each. */
 async function heaps(gc = false) {
   if (!process.env.ARCHMEM_HEAP) return null;
-  if (!inspectors) {
-    inspectors = [];
-    try {
-      inspectors.push({ id: "user worker (+ its DOs)", inspector: await Inspector.open(`ws://${HOST}:${INSPECTOR_PORT}/ws`, true) });
-    } catch (e) {
-      log(`no inspector for the user worker: ${e.message ?? e}`);
-    }
-    for (const t of await inspectorTargets()) {
-      if (!["d1:db", "r2:bucket", "workflows:archive", "queues:queue"].includes(t.id)) continue; // the user worker's is held by wrangler's proxy
-      try {
-        const inspector = await Inspector.open(t.url);
-        await inspector.call("Runtime.getHeapUsage"); // keep only the isolates that answer
-        inspectors.push({ id: t.id, inspector });
-      } catch {}
-    }
-  }
-  const out = {};
-  for (const { id, inspector } of inspectors) {
-    try {
-      const t0 = performance.now();
-      if (gc) await inspector.call("HeapProfiler.collectGarbage", {}, 5_000).catch(() => {});
-      const t1 = performance.now();
-      const { usedSize, totalSize, backingStorageSize } = await inspector.call("Runtime.getHeapUsage");
-      if (process.env.ARCHMEM_HEAP === "debug") log(`  ${id}: gc ${(t1 - t0).toFixed(0)} ms, usage ${(performance.now() - t1).toFixed(0)} ms`);
-      out[id] = { used: Math.round(usedSize / 1024), total: Math.round(totalSize / 1024), external: Math.round((backingStorageSize ?? 0) / 1024) };
-    } catch {}
-  }
-  return out;
+  isolates ??= await IsolateHeaps.open({ host: HOST, inspectorPort: INSPECTOR_PORT, pgid: server.pgid, log });
+  return isolates.read(gc, process.env.ARCHMEM_HEAP === "debug" ? log : undefined);
 }
 
 // ------------------------------------------------------------------ seeding
@@ -331,6 +249,7 @@ async function archive(label, event) {
   await must("POST", `/v1/events/${event.eventId}/sessions/s1/complete`, undefined, [200]);
   const summary = await must("GET", `/v1/events/${event.eventId}/sessions/s1`, undefined, [200]);
   await sleep(SETTLE_MS);
+  if (process.env.ARCHMEM_HEAP === "clean") await heaps(true);
   const heapBefore = await heaps();
   const s = sampler();
   await sleep(600); // a few baseline samples
@@ -407,7 +326,7 @@ async function main() {
     if (server) console.error(server.output().slice(-3000));
     throw e;
   } finally {
-    for (const { inspector } of inspectors ?? []) inspector.close();
+    isolates?.close();
     await stopServer();
     agent.destroy();
     if (!process.env.ARCHMEM_KEEP_STATE) rmSync(state, { recursive: true, force: true });

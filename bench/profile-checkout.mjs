@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { randomInt, randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { jsonRequest, runScript } from "../scripts/local-http.mjs";
+import { Inspector } from "./isolate-heaps.mjs";
 
 const HOST = "127.0.0.1";
 const PORT = Number(process.env.PROFILE_PORT ?? 8821);
@@ -101,39 +102,6 @@ function threadTicks() {
     }
   }
   return out;
-}
-
-class Inspector {
-  static async open(url) {
-    const ws = new WebSocket(url, { headers: { Origin: "http://localhost" } });
-    await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`inspector ${url} did not open`)), 5_000);
-      ws.onmessage = () => (clearTimeout(timer), resolve());
-      ws.onerror = (e) => (clearTimeout(timer), reject(e));
-    });
-    return new Inspector(ws);
-  }
-  constructor(ws) {
-    this.ws = ws;
-    this.next = 1;
-    this.waiting = new Map();
-    ws.onmessage = (m) => {
-      const msg = JSON.parse(m.data);
-      const w = this.waiting.get(msg.id);
-      if (w) {
-        this.waiting.delete(msg.id);
-        msg.error ? w.reject(new Error(JSON.stringify(msg.error))) : w.resolve(msg.result);
-      }
-    };
-  }
-  call(method, params = {}, timeoutMs = 30_000) {
-    const id = this.next++;
-    this.ws.send(JSON.stringify({ id, method, params }));
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      setTimeout(() => this.waiting.has(id) && (this.waiting.delete(id), reject(new Error(`${method} timed out`))), timeoutMs);
-    });
-  }
 }
 
 const itemId = (i) => `T${String(i).padStart(6, "0")}`;
@@ -248,7 +216,7 @@ async function main() {
     await sell(event, 3_000);
     // PROFILE_SAMPLING=0: no profiler, only the CPU of each thread (the profiler itself costs CPU).
     const sampling = Number(process.env.PROFILE_SAMPLING ?? 200);
-    const inspector = sampling > 0 ? await Inspector.open(`ws://${HOST}:${INSPECTOR_PORT}/ws`) : null;
+    const inspector = sampling > 0 ? await Inspector.open(`ws://${HOST}:${INSPECTOR_PORT}/ws`, { viaProxy: true, timeoutMs: 30_000 }) : null;
     if (inspector) {
       await inspector.call("Profiler.enable");
       await inspector.call("Profiler.setSamplingInterval", { interval: sampling });

@@ -9,11 +9,14 @@ import { join } from "node:path";
 import { randomInt, randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { jsonRequest, runScript } from "../scripts/local-http.mjs";
+import { IsolateHeaps, USER_WORKER } from "./isolate-heaps.mjs";
 
 const HOST = "127.0.0.1";
 // Overridable, so a second checkout can run the benchmark beside another's servers.
 const MAIN_PORT = Number(process.env.BENCH_MAIN_PORT ?? 8797);
 const BARE_PORT = Number(process.env.BENCH_BARE_PORT ?? 8798);
+/** The API server's inspector, through which the archive's memory is split per isolate. */
+const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 8795);
 const DEADLINE_MS = 15 * 60_000;
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 6_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -240,7 +243,7 @@ async function main() {
     log("applying D1 migrations to a fresh local state");
     execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", join(state, "main")], { env, stdio: "ignore" });
     log("starting the API and the bare baseline");
-    const main = await startServer("api", ["--persist-to", join(state, "main")], MAIN_PORT);
+    const main = await startServer("api", ["--persist-to", join(state, "main"), "--inspector-port", String(INSPECTOR_PORT)], MAIN_PORT);
     const bareServer = await startServer("bare", ["--persist-to", join(state, "bare")], BARE_PORT, join(process.cwd(), "bench", "bare"));
 
     log(`seeding a ${LARGE_ITEMS.toLocaleString()}-item and a ${SMALL_ITEMS.toLocaleString()}-item session`);
@@ -359,10 +362,15 @@ async function main() {
     if (soFar < ARCHIVE_TRANSACTIONS) await load(REGISTERS, (w) => checkout(large, `reg-${w}`), forCount(ARCHIVE_TRANSACTIONS - soFar));
     await sleep(BATCH_TIMEOUT_MS * 3);
     const archive = {};
+    // Each isolate's V8 heap before and after each archive (no collection forced): the Worker's own
+    // (with its Durable Objects and Workflows) apart from the local D1, R2 and Workflows engine,
+    // which production runs as separate services, not in the Worker's process.
+    const isolates = await IsolateHeaps.open({ host: HOST, inspectorPort: INSPECTOR_PORT, pgid: main.pid, log });
     for (const [label, event] of [["small", small], ["large", large]]) {
       await must("POST", `/v1/events/${event.eventId}/sessions/s1/complete`, undefined, [200]);
       const summary = await must("GET", `/v1/events/${event.eventId}/sessions/s1`, undefined, [200]);
       log(`archiving the ${label} session (${summary.metadata.transactionCount.toLocaleString()} transactions)`);
+      const heapsBefore = await isolates.read();
       const baseline = groupRssKiB(main);
       let peak = baseline;
       const tA = performance.now();
@@ -376,6 +384,7 @@ async function main() {
         await sleep(200);
       }
       const seconds = (performance.now() - tA) / 1000;
+      const heapsAfter = await isolates.read();
       if (status.status !== "complete") throw new Error(`archive ${instanceId} ended ${status.status}: ${JSON.stringify(status.error)}`);
       const s = status.output.sessions.find((x) => x.eventId === event.eventId);
       archive[label] = {
@@ -389,8 +398,15 @@ async function main() {
         baselineRssMiB: baseline / 1024,
         peakRssMiB: peak / 1024,
         rssGrowthMiB: (peak - baseline) / 1024,
+        // Per isolate: growth of the V8 heap's committed size (total) and of what is in it (used), MiB.
+        heapGrowthMiB: Object.fromEntries(
+          Object.keys(heapsAfter)
+            .filter((id) => heapsBefore[id])
+            .map((id) => [id, { total: (heapsAfter[id].total - heapsBefore[id].total) / 1024, used: (heapsAfter[id].used - heapsBefore[id].used) / 1024 }]),
+        ),
       };
     }
+    isolates.close();
 
     Object.assign(results, {
       checkoutVsBare: b.rps / a.rps,
@@ -417,7 +433,8 @@ async function main() {
         latency: `${LATENCY_CONCURRENCY} concurrent registers, ${perRound} checkouts per round, ${LATENCY_ROUNDS} alternating rounds per session size; ratio of p50`,
         pipeline: `${PIPELINE_RATE} checkouts/s for ${PIPELINE_SECONDS} s; calculation completedAt − transaction occurredAt (both the runtime's clock)`,
         drain: `${DRAIN_TRANSACTIONS} transactions uploaded by 4 offline registers, 100 per call; drainPerSecond = calculations completed / time from the first upload to the last calculation; backlogDrainPerSecond = the same after the uploads ended`,
-        archive: "POST /v1/archive {force:true} after completing the session; rows and bytes from the run's output; RSS summed over the wrangler dev process group",
+        archive:
+          "POST /v1/archive {force:true} after completing the session; rows and bytes from the run's output; RSS summed over the wrangler dev process group; heapGrowthMiB: each isolate's V8 heap (Runtime.getHeapUsage through the inspector) after the archive minus before, no collection forced",
       },
     });
     for (const round of [...a.rounds, ...b.rounds, ...c1k.rounds, ...c100k.rounds]) delete round.firstErrors;
@@ -437,7 +454,11 @@ async function main() {
     console.log(`  drain: ${drain.completed} calculations in ${drain.seconds.toFixed(1)} s = ${drain.drainPerSecond.toFixed(0)}/s; uploads took ${drain.uploadSeconds.toFixed(1)} s and left ${drain.backlogAtUploadEnd} waiting, drained at ${drain.backlogDrainPerSecond.toFixed(0)}/s`);
     console.log("Archive");
     for (const [label, r] of Object.entries(archive)) {
-      console.log(`  ${label.padEnd(5)} ${r.items} items, ${r.transactions} tx: ${r.rows} rows in ${r.seconds.toFixed(1)} s = ${r.rowsPerSecond.toFixed(0)} rows/s, ${r.mbPerSecond.toFixed(2)} MB/s to R2, RSS ${r.baselineRssMiB.toFixed(0)} → ${r.peakRssMiB.toFixed(0)} MiB`);
+      console.log(`  ${label.padEnd(5)} ${r.items} items, ${r.transactions} tx: ${r.rows} rows in ${r.seconds.toFixed(1)} s = ${r.rowsPerSecond.toFixed(0)} rows/s, ${r.mbPerSecond.toFixed(2)} MB/s to R2, RSS ${r.baselineRssMiB.toFixed(0)} → ${r.peakRssMiB.toFixed(0)} MiB (+${r.rssGrowthMiB.toFixed(1)})`);
+      const heap = (id) => (r.heapGrowthMiB[id] ? `${r.heapGrowthMiB[id].total >= 0 ? "+" : ""}${r.heapGrowthMiB[id].total.toFixed(1)}` : "?");
+      console.log(
+        `        V8 heap growth (committed, MiB): the Worker's own isolate (its DOs, Workflows) ${heap(USER_WORKER)}; local simulators, separate services in production: D1 ${heap("d1:db")}, R2 ${heap("r2:bucket")}, Workflows engine ${heap("workflows:archive")}`,
+      );
     }
     const errors = a.errors + b.errors + c1k.errors + c100k.errors + drain.produceErrors;
     if (errors > 0) console.log(`\n${errors} request(s) failed: first ones ${JSON.stringify([a, b, c1k, c100k].flatMap((r) => r.rounds?.flatMap((x) => x.firstErrors ?? []) ?? []).slice(0, 3))}`);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id } from "./common";
+import { Id, ONLINE_SESSION } from "./common";
 
 /** What an archive run copies from each completed session, and from which object. */
 export const SESSION_KINDS = ["transactions", "transaction_items", "audit"] as const;
@@ -52,15 +52,26 @@ export interface ArchivePart {
   last: string;
 }
 
-/** One session as the nightly run finds it. */
+/**
+ * One session as the nightly run finds it: a register session, or an event's online channel
+ * (session ONLINE_SESSION, whose rows the Inventory holds and which is never pruned).
+ */
 export interface ArchiveCandidate {
   eventId: string;
   sessionId: string;
   /** Its transactions, their items and its audit trail were pruned already: only the ledger's rows are copied again. */
   pruned: boolean;
-  /** The ledger's version of the session's calculations and entries, recorded once copied. */
-  ledgerVersion: string;
+  /**
+   * What was copied, recorded once it was: the ledger's version of the session's calculations and
+   * entries; for the online channel also the Inventory's version of its sales.
+   */
+  version: string;
 }
+
+/** Whether the session is an event's online channel (the archive reads its rows from the Inventory). */
+export const isOnline = (s: { sessionId: string }) => s.sessionId === ONLINE_SESSION;
+/** D1's `audit_log.source` of a session's archived audit rows (and the first part of their ids). */
+export const auditSource = (s: { sessionId: string }) => (isOnline(s) ? "shopify" : "session");
 
 export interface ArchiveManifest {
   eventId: string;

@@ -8,6 +8,12 @@ export const Id = z
   .string()
   .regex(ID_PATTERN, "1–64 characters of A–Z, a–z, 0–9, '.', '_' or '-', starting with a letter or digit")
   .describe("An id: 1–64 characters of A–Z, a–z, 0–9, '.', '_' or '-', starting with a letter or digit.");
+/**
+ * The session id of online (Shopify) sales: a pseudo-session of every event, recorded by the
+ * Inventory, never a register session's id (so its archive and ledger rows are its own).
+ */
+export const ONLINE_SESSION = "online";
+
 export const TransactionId = z
   .string()
   .regex(UUID_PATTERN, "a UUID")

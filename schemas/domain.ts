@@ -153,5 +153,5 @@ export interface Replayable<T> {
   replayed: boolean;
 }
 
-/** The session id of online (Shopify) sales: a channel of the event rather than a register session. */
-export const ONLINE_SESSION = "online";
+/** The session id of online (Shopify) sales (defined with the ids, in common.ts). */
+export { ONLINE_SESSION } from "./common";

@@ -121,6 +121,28 @@ describe("the archive waits for the ledger", () => {
     await expect(verifyArchive(env, { eventId: "vc", sessionId: "s1" }, manifest)).rejects.toThrow(/differ/);
   });
 
+  it("verifies by content rows whose text is awkward in JSON: quotes, backslashes, control characters, non-ASCII", async () => {
+    // Quotes, backslashes, control characters, a slash, DEL, non-ASCII, an astral character, U+2028 and JSON-looking text.
+    const awkward = 'a "quoted" \\ back\\slash\n\ttab\u0001\u001f / \u007f é 漢字 😀 \u2028 {"x":[1]} null';
+    const items = [1, 2, 3].map((n) => ({ ...item(`W${n}`, "c1", 1000 + n), title: `${awkward} ${n}` }));
+    const { registerKey } = await seedEvent("aj", items);
+    await createSession("aj", "s1");
+    const sale = await checkout("aj", "s1", registerKey, ["W1", "W2"], { shopperCode: awkward.slice(0, 60) });
+    const other = await checkout("aj", "s1", registerKey, ["W3"]);
+    await waitFor("aj", sale.body.id, "completed");
+    await waitFor("aj", other.body.id, "completed");
+    expect((await call("POST", `/v1/events/aj/sessions/s1/transactions/${other.body.id}/void`, { body: { reason: awkward } })).status).toBe(200);
+    await vi.waitFor(async () => expect((await calculation("aj", other.body.id)).voided).toBe(true), { timeout: 5000, interval: 20 });
+    expect((await call("POST", "/v1/events/aj/sessions/s1/complete")).status).toBe(200);
+    const output = await archiveNow();
+    expect(output.failed).toEqual([]);
+    expect(output.sessions.find((s) => s.eventId === "aj")).toMatchObject({ pruned: true });
+    const manifest = (await call("GET", "/v1/archive/manifests/aj/s1")).body as ArchiveManifest;
+    await expect(verifyArchive(env, { eventId: "aj", sessionId: "s1" }, manifest)).resolves.toMatchObject({ rows: expect.any(Number) });
+    const title = await env.DB.prepare("SELECT title FROM transaction_items WHERE event_id = 'aj' AND item_id = 'W2'").first<{ title: string }>();
+    expect(title!.title).toBe(`${awkward} 2`);
+  });
+
   it("goes on with the other sessions when one fails, reports it, and archives it next run", async () => {
     for (const eventId of ["fa", "fb"]) {
       const { registerKey } = await seedEvent(eventId, [item("F1", "c1", 1000)]);

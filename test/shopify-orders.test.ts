@@ -2,75 +2,17 @@
 // event (refused at registers, paid to the consignor), a refund reversing it, and the double sale
 // (register and online at once) paid once with the online order listed for refund. Orders are made
 // on the emulator with its real mutations; the deliveries it records are handed to the Worker.
-import { exports } from "cloudflare:workers";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { env } from "cloudflare:test";
 import { ShopifyClient } from "../lib/shopify/client";
 import { shopifyConfig } from "../lib/shopify/config";
 import { ensureWebhookSubscriptions, WEBHOOK_TOPICS } from "../lib/shopify/subscriptions";
 import { verifyWebhook } from "../lib/shopify/webhooks";
 import { call, checkout, createSession, expectError } from "./helpers";
-import { control, EMULATOR, gql, hmac, SECRET, subscribe, unique } from "./shopify-emulator-helpers";
-import { enabledEvent, productsOf, status } from "./shopify-helpers";
+import { EMULATOR, gql, hmac, SECRET, unique } from "./shopify-emulator-helpers";
+import { enabledEvent, orderOnline, post, refundLine, status, webhookSink } from "./shopify-helpers";
 
-interface Delivery {
-  seq: number;
-  webhookId: string;
-  topic: string;
-  uri: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
-const ORDER_CREATE = `mutation($order: OrderCreateOrderInput!, $options: OrderCreateOptionsInput) {
-  orderCreate(order: $order, options: $options) { order { id name lineItems(first: 5) { nodes { id sku } } } userErrors { code field message } }
-}`;
-const REFUND_CREATE = `mutation($input: RefundInput!, $key: String!) {
-  refundCreate(input: $input) @idempotent(key: $key) { refund { id } userErrors { field message } }
-}`;
-
-const sink = unique("orders-sink");
-const subscriptions: string[] = [];
-beforeAll(async () => {
-  for (const topic of ["ORDERS_CREATE", "REFUNDS_CREATE"]) subscriptions.push(await subscribe(topic, `${EMULATOR}/_emulator/sink/${sink}`));
-});
-afterAll(async () => {
-  for (const id of subscriptions) await gql(`mutation($id: ID!) { webhookSubscriptionDelete(id: $id) { userErrors { message } } }`, { id });
-});
-
-/** The deliveries of `topic` whose body mentions `match`, as the emulator recorded them. */
-async function deliveries(topic: string, match: string): Promise<Delivery[]> {
-  const found = await control("GET", `webhooks?topic=${encodeURIComponent(topic)}&match=${encodeURIComponent(match)}`);
-  return (found.deliveries as Delivery[]).filter((d) => d.uri.includes(sink));
-}
-
-/** Hands a recorded delivery to the Worker exactly as Shopify would post it. */
-async function post(delivery: Pick<Delivery, "headers" | "body">, override: Record<string, string> = {}) {
-  const response = await exports.default.fetch(
-    new Request("http://pos.test/v1/shopify/webhooks", { method: "POST", headers: { ...delivery.headers, ...override }, body: delivery.body }),
-  );
-  return { status: response.status, body: (await response.json()) as any };
-}
-
-async function deliver(topic: string, match: string) {
-  let found: Delivery[] = [];
-  await vi.waitFor(async () => {
-    found = await deliveries(topic, match);
-    expect(found.length).toBeGreaterThan(0);
-  });
-  for (const d of found) expect((await post(d)).status).toBe(200);
-  return found;
-}
-
-async function orderOnline(eventId: string, itemId: string, price: string, behaviour = "DECREMENT_OBEYING_POLICY") {
-  const variant = (await productsOf(eventId)).get(`${eventId}-${itemId}`)!.variants[0]!.id;
-  const r = await gql(ORDER_CREATE, {
-    order: { lineItems: [{ variantId: variant, quantity: 1, priceSet: { shopMoney: { amount: price, currencyCode: "USD" } } }], financialStatus: "PAID" },
-    options: { inventoryBehaviour: behaviour },
-  });
-  expect(r.body.data.orderCreate.userErrors).toEqual([]);
-  return r.body.data.orderCreate.order as { id: string; name: string; lineItems: { nodes: { id: string; sku: string }[] } };
-}
+const { deliveries, deliver } = webhookSink(["ORDERS_CREATE", "REFUNDS_CREATE"]);
 
 const statement = async (eventId: string, consignorId = "c1") => (await call("GET", `/v1/events/${eventId}/consignors/${consignorId}/statement`)).body;
 
@@ -150,13 +92,7 @@ describe("an online sale is a sale", () => {
     const summary = (await call("GET", `/v1/events/${eventId}/reports/summary`)).body;
     expect(summary.online).toEqual({ transactionCount: 1, totalSales: 1234, voidCount: 0, refusedCount: 0 });
 
-    const line = order.lineItems.nodes[0]!;
-    const locations = await gql(`{ locations(first: 1) { nodes { id } } }`);
-    const refund = await gql(REFUND_CREATE, {
-      key: unique("refund"),
-      input: { orderId: order.id, refundLineItems: [{ lineItemId: line.id, quantity: 1, restockType: "CANCEL", locationId: locations.body.data.locations.nodes[0].id }], transactions: [{ orderId: order.id, amount: "12.34", kind: "REFUND", gateway: "manual" }] },
-    });
-    expect(refund.body.data.refundCreate.userErrors).toEqual([]);
+    await refundLine(order, "12.34");
     await deliver("refunds/create", `${eventId}-T0001`);
     await vi.waitFor(async () => expect((await statement(eventId)).totals.balance).toBe(0));
     // Back on the floor: the register can sell it now.

@@ -1,4 +1,4 @@
-import { ARCHIVE_COLUMNS, type ArchiveKind, type ArchivePart, type ArchiveRow, type SessionRef } from "../schemas/archive";
+import { ARCHIVE_COLUMNS, auditSource, type ArchiveKind, type ArchivePart, type ArchiveRow, type SessionRef } from "../schemas/archive";
 
 /**
  * The archive's D1 side: each page upserted in a few statements (its rows travel as one JSON
@@ -15,7 +15,10 @@ export function archivedValues(kind: ArchiveKind, row: ArchiveRow): Value[] {
   });
 }
 
-/** The D1 table of each kind, its key, and the columns every row of this session gets besides its own. */
+/**
+ * The D1 table of each kind, its key, and the columns every row of this session gets besides its
+ * own. Parameters: ?1 the rows (JSON), ?2 the event, ?3 the session, ?4 the audit source.
+ */
 const TABLES: Record<ArchiveKind, { table: string; key: string[]; fixed: [string, string][] }> = {
   transactions: { table: "transactions", key: ["event_id", "id"], fixed: [["event_id", "?2"], ["session_id", "?3"]] },
   transaction_items: { table: "transaction_items", key: ["event_id", "tx_id", "position"], fixed: [["event_id", "?2"]] },
@@ -23,10 +26,10 @@ const TABLES: Record<ArchiveKind, { table: string; key: string[]; fixed: [string
     table: "audit_log",
     key: ["id"],
     fixed: [
-      ["id", "'session:' || ?2 || ':' || ?3 || ':' || (value ->> 0)"],
+      ["id", "?4 || ':' || ?2 || ':' || ?3 || ':' || (value ->> 0)"],
       ["event_id", "?2"],
       ["session_id", "?3"],
-      ["source", "'session'"],
+      ["source", "?4"],
     ],
   },
   calculations: { table: "calculations", key: ["event_id", "tx_id"], fixed: [["event_id", "?2"]] },
@@ -51,6 +54,11 @@ const UPSERTS = Object.fromEntries(
   }),
 ) as Record<ArchiveKind, string>;
 
+/** How many of the parameters ?1…?4 each upsert uses. */
+const PARAMETERS = Object.fromEntries(
+  Object.entries(UPSERTS).map(([kind, sql]) => [kind, Math.max(...[...sql.matchAll(/\?(\d)/g)].map((m) => Number(m[1])))]),
+) as Record<ArchiveKind, number>;
+
 /**
  * The JSON parameter of one statement: well under D1's limit on a bound value, and small enough
  * to be a short-lived string (see lib/chunks.ts); a page takes a few dozen statements in one batch.
@@ -64,10 +72,9 @@ export async function upsertPage(db: D1Database, s: SessionRef, kind: ArchiveKin
   let bytes = 0;
   const flush = () => {
     if (chunk.length === 0) return;
-    const statement = db.prepare(UPSERTS[kind]);
     const json = `[${chunk.join(",")}]`;
-    // ?3 (the session) appears only in the tables that store it; D1 wants exactly the parameters used.
-    statements.push(UPSERTS[kind].includes("?3") ? statement.bind(json, s.eventId, s.sessionId) : statement.bind(json, s.eventId));
+    // The session and the source appear only in the tables that store them; D1 wants exactly the parameters used.
+    statements.push(db.prepare(UPSERTS[kind]).bind(...[json, s.eventId, s.sessionId, auditSource(s)].slice(0, PARAMETERS[kind])));
     chunk = [];
     bytes = 0;
   };
@@ -106,8 +113,8 @@ export async function readBackPart(db: D1Database, s: SessionRef, kind: ArchiveK
     }
     case "audit":
       statement = db
-        .prepare(`SELECT ${select("a")} FROM audit_log a WHERE a.event_id = ? AND a.session_id = ? AND a.source = 'session' AND a.seq > ? AND a.seq <= ? ORDER BY a.seq`)
-        .bind(s.eventId, s.sessionId, Number(part.after || 0), Number(part.last));
+        .prepare(`SELECT ${select("a")} FROM audit_log a WHERE a.event_id = ? AND a.session_id = ? AND a.source = ? AND a.seq > ? AND a.seq <= ? ORDER BY a.seq`)
+        .bind(s.eventId, s.sessionId, auditSource(s), Number(part.after || 0), Number(part.last));
       break;
     case "calculations":
       statement = db
@@ -130,9 +137,11 @@ export async function countInD1(db: D1Database, s: SessionRef, kind: ArchiveKind
     transactions: "SELECT COUNT(*) AS n FROM transactions WHERE event_id = ?1 AND session_id = ?2",
     transaction_items:
       "SELECT COUNT(*) AS n FROM transaction_items i JOIN transactions t ON t.event_id = i.event_id AND t.id = i.tx_id WHERE i.event_id = ?1 AND t.session_id = ?2",
-    audit: "SELECT COUNT(*) AS n FROM audit_log WHERE event_id = ?1 AND session_id = ?2 AND source = 'session'",
+    audit: "SELECT COUNT(*) AS n FROM audit_log WHERE event_id = ?1 AND session_id = ?2 AND source = ?3",
     calculations: "SELECT COUNT(*) AS n FROM calculations WHERE event_id = ?1 AND session_id = ?2",
     ledger_entries: "SELECT COUNT(*) AS n FROM ledger_entries WHERE event_id = ?1 AND session_id = ?2",
   };
-  return (await db.prepare(sql[kind]).bind(s.eventId, s.sessionId).first<{ n: number }>())?.n ?? 0;
+  const statement = db.prepare(sql[kind]);
+  const bound = kind === "audit" ? statement.bind(s.eventId, s.sessionId, auditSource(s)) : statement.bind(s.eventId, s.sessionId);
+  return (await bound.first<{ n: number }>())?.n ?? 0;
 }

@@ -3,9 +3,11 @@ import { hex, sha256Hex, sha256OfChunks } from "../lib/crypto";
 import { gzipChunks } from "../lib/gzip";
 import { unwrap } from "../lib/errors";
 import { sessionObjectName } from "../lib/ids";
+import { ONLINE_SESSION } from "../schemas/common";
 import {
   ARCHIVE_KINDS,
   ARCHIVE_PAGE,
+  isOnline,
   LEDGER_KINDS,
   SESSION_KINDS,
   type ArchiveCandidate,
@@ -31,7 +33,8 @@ const sessionStub = (env: Env, s: SessionRef) => env.SALE_SESSION.getByName(sess
  * The ended sessions with something to archive: every one not yet pruned, and every pruned one
  * whose calculations or ledger entries changed since they were copied (a void by an admin, a
  * calculation completed or re-priced later). A session pruned by a run that stopped before D1
- * heard of it is recorded as pruned here.
+ * heard of it is recorded as pruned here. Then every event's online channel with sales whose
+ * rows changed since they were copied (see onlineChannelsToArchive).
  */
 export async function sessionsToArchive(env: Env): Promise<ArchiveCandidate[]> {
   const { results } = await env.DB.prepare("SELECT event_id, id, archived_at, archived_version FROM sessions ORDER BY event_id, id").all<{
@@ -50,18 +53,47 @@ export async function sessionsToArchive(env: Env): Promise<ArchiveCandidate[]> {
       await env.DB.prepare("UPDATE sessions SET archived_at = ? WHERE event_id = ? AND id = ?").bind(summary.archivedAt, row.event_id, row.id).run();
     }
     if (!ledgers.has(row.event_id)) ledgers.set(row.event_id, await ledgerStates(env, row.event_id));
-    const ledgerVersion = ledgers.get(row.event_id)![row.id]?.version ?? "";
+    const version = ledgers.get(row.event_id)![row.id]?.version ?? "";
     const pruned = summary.archivedAt !== null;
-    if (!pruned || ledgerVersion !== (row.archived_version ?? "")) found.push({ ...s, pruned, ledgerVersion });
+    if (!pruned || version !== (row.archived_version ?? "")) found.push({ ...s, pruned, version });
+  }
+  return [...found, ...(await onlineChannelsToArchive(env, ledgers))];
+}
+
+type LedgerStates = Awaited<ReturnType<typeof ledgerStates>>;
+const ledgerStates = async (env: Env, eventId: string) => unwrap(await env.COMMISSION_LEDGER.getByName(eventId).sessionStates());
+
+/**
+ * The online channel (session `online`) of every event that has online sales, when they or their
+ * calculations and entries changed since the last copy: its version is the Inventory's version of
+ * the sales and the ledger's of the session. It never ends while the event runs, so it is copied
+ * whole each time it changed, and never pruned.
+ */
+async function onlineChannelsToArchive(env: Env, ledgers: Map<string, LedgerStates>): Promise<ArchiveCandidate[]> {
+  const { results: events } = await env.DB.prepare("SELECT id FROM events ORDER BY id").all<{ id: string }>();
+  const { results: copied } = await env.DB.prepare("SELECT event_id, archived_version FROM online_archives").all<{ event_id: string; archived_version: string }>();
+  const copiedVersion = new Map(copied.map((r) => [r.event_id, r.archived_version]));
+  const found: ArchiveCandidate[] = [];
+  for (const { id: eventId } of events) {
+    const online = unwrap(await env.INVENTORY.getByName(eventId).onlineArchiveState());
+    if (online.rows === 0) continue;
+    if (!ledgers.has(eventId)) ledgers.set(eventId, await ledgerStates(env, eventId));
+    const version = `${online.version}/${ledgers.get(eventId)![ONLINE_SESSION]?.version ?? ""}`;
+    if (version !== copiedVersion.get(eventId)) found.push({ eventId, sessionId: ONLINE_SESSION, pruned: false, version });
   }
   return found;
 }
 
-const ledgerStates = async (env: Env, eventId: string) => unwrap(await env.COMMISSION_LEDGER.getByName(eventId).sessionStates());
+/** The output's reason for the online channel, which the archive never prunes. */
+export const ONLINE_NOT_PRUNED =
+  "not pruned: the online channel stays open while the event runs, and its sales stay in the Inventory, which answers redelivered orders and refunds from them";
 
-/** Reads one page from the object that owns the kind. */
+/** Reads one page from the object that owns the kind: the session, or for online sales the Inventory; the ledger. */
 async function readPage(env: Env, s: SessionRef, kind: ArchiveKind, after: string) {
-  if ((SESSION_KINDS as readonly string[]).includes(kind)) return unwrap(await sessionStub(env, s).archivePage(kind as SessionKind, after, ARCHIVE_PAGE));
+  if ((SESSION_KINDS as readonly string[]).includes(kind)) {
+    if (isOnline(s)) return unwrap(await env.INVENTORY.getByName(s.eventId).onlineArchivePage(kind as SessionKind, after, ARCHIVE_PAGE));
+    return unwrap(await sessionStub(env, s).archivePage(kind as SessionKind, after, ARCHIVE_PAGE));
+  }
   return unwrap(await env.COMMISSION_LEDGER.getByName(s.eventId).archivePage(kind as (typeof LEDGER_KINDS)[number], s.sessionId, after, ARCHIVE_PAGE));
 }
 
@@ -176,12 +208,21 @@ export async function pruneSession(env: Env, s: SessionRef, manifest: ArchiveMan
   return unwrap(await sessionStub(env, s).pruneArchived(archived));
 }
 
-/** Records in D1 what was archived: the ledger version copied, and the prune (or why not). */
+/** Records in D1 what was archived: the version copied, and the prune (or why not). */
 export async function recordArchived(env: Env, s: ArchiveCandidate, pruned: boolean, note: string | null) {
+  if (isOnline(s)) {
+    await env.DB.prepare(
+      `INSERT INTO online_archives (event_id, archived_version, archive_note, archived_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (event_id) DO UPDATE SET archived_version = excluded.archived_version, archive_note = excluded.archive_note, archived_at = excluded.archived_at`,
+    )
+      .bind(s.eventId, s.version, note, Date.now())
+      .run();
+    return;
+  }
   await env.DB.prepare(
     `UPDATE sessions SET archived_version = ?, archive_note = ?, archived_at = CASE WHEN ? THEN COALESCE(archived_at, ?) ELSE archived_at END
      WHERE event_id = ? AND id = ?`,
   )
-    .bind(s.ledgerVersion, note, pruned ? 1 : 0, Date.now(), s.eventId, s.sessionId)
+    .bind(s.version, note, pruned ? 1 : 0, Date.now(), s.eventId, s.sessionId)
     .run();
 }

@@ -1,7 +1,7 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
-import { ARCHIVE_KINDS, LEDGER_KINDS, ArchiveParams, type ArchiveCandidate, type ArchiveKind, type ArchivePart } from "../schemas/archive";
-import { archivePage, pruneSession, pruneVerdict, recordArchived, sessionsToArchive, verifyArchive, writeManifest } from "./archive-store";
+import { ARCHIVE_KINDS, LEDGER_KINDS, ArchiveParams, isOnline, type ArchiveCandidate, type ArchiveKind, type ArchivePart } from "../schemas/archive";
+import { archivePage, ONLINE_NOT_PRUNED, pruneSession, pruneVerdict, recordArchived, sessionsToArchive, verifyArchive, writeManifest } from "./archive-store";
 
 const STEP: WorkflowStepConfig = { retries: { limit: 5, delay: "5 seconds", backoff: "exponential" }, timeout: "2 minutes" };
 
@@ -20,6 +20,8 @@ export interface ArchiveOutput {
  * transaction — pruned from the session object. A session already pruned whose calculations or
  * entries changed since has those copied again. Each side effect is its own step and can run again
  * harmlessly; one session that fails does not stop the others, and is tried again next run.
+ * Each event's online sales (session `online`, held by the Inventory) are archived the same way
+ * whenever they changed, and never pruned.
  */
 export class ArchiveWorkflow extends WorkflowEntrypoint<Env, ArchiveParams> {
   override async run(event: WorkflowEvent<ArchiveParams>, step: WorkflowStep): Promise<ArchiveOutput> {
@@ -58,7 +60,8 @@ export class ArchiveWorkflow extends WorkflowEntrypoint<Env, ArchiveParams> {
     const verified = await step.do(`verify the archive of ${name}`, STEP, () => verifyArchive(this.env, s, manifest));
     let pruned = s.pruned;
     let reason: string | null = null;
-    if (!s.pruned) {
+    if (isOnline(s)) reason = ONLINE_NOT_PRUNED;
+    else if (!s.pruned) {
       const verdict = await step.do(`check the ledger is complete for ${name}`, STEP, () => pruneVerdict(this.env, s));
       if (verdict.prune) {
         await step.do(`prune the archived rows of ${name}`, STEP, () => pruneSession(this.env, s, manifest));

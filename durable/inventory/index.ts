@@ -2,13 +2,15 @@ import { DurableObject } from "cloudflare:workers";
 import { attempt, unwrap, type Result } from "../../lib/errors";
 import { Sql } from "../../lib/sql";
 import type { EventCreate, ItemInput, ItemPatch, ItemRulesBody, SessionCreate } from "../../schemas/api";
-import { systemActor, type Actor, type EventRecord, type InventoryItem, type InventoryStatus, type Replayable, type SessionItemSeed } from "../../schemas/domain";
+import { systemActor, type Actor, type EventRecord, type InventoryItem, type InventoryStatus, type Replayable, type SessionItemSeed, type TransactionView } from "../../schemas/domain";
 import type { HoldChanged, SessionMessage, TransactionCompleted, TransactionMessage, TransactionVoided } from "../../schemas/messages";
 import { applyHolds } from "./holds";
 import { OutboxRelay, queueSender } from "../../producers/outbox-relay";
 import { onlineTransactionId } from "../../lib/shopify/webhooks";
 import { AppError } from "../../lib/errors";
 import { onlineSummary } from "./online";
+import { onlineArchivePage, onlineArchiveState, onlineTransaction } from "./online-archive";
+import type { ArchivePage, SessionKind } from "../../schemas/archive";
 import { takeOnlineOrder, voidOnline, type OnlineContext, type OnlineOrder } from "./online-orders";
 import { driftCheck, driftMissing, productDeleted, productUpdated, quantityChanged, type ProductNews } from "./shopify-news";
 import { ShopifyRelay } from "./shopify-relay";
@@ -365,6 +367,20 @@ export class Inventory extends DurableObject<Env> {
       await this.flushOnline();
       return { voided };
     });
+  }
+
+  /** The online channel for the nightly archive (online-archive.ts): its state, and a page of one kind. */
+  async onlineArchiveState(): Promise<Result<{ rows: number; version: string }>> {
+    return attempt(() => onlineArchiveState(this.sql));
+  }
+
+  async onlineArchivePage(kind: SessionKind, after: string, limit: number): Promise<Result<ArchivePage>> {
+    return attempt(() => onlineArchivePage(this.sql, kind, after, limit));
+  }
+
+  /** One online sale as a transaction of session `online`. */
+  async onlineTransaction(txId: string): Promise<Result<TransactionView>> {
+    return attempt(() => onlineTransaction(this.sql, requireEvent(this.sql).id, txId));
   }
 
   private onlineContext(): OnlineContext {

@@ -1,9 +1,8 @@
 import { AppError, unwrap, type Result } from "../../lib/errors";
 import { rateFor, type RateTable, type Tier } from "../../lib/money";
 import { onlineTransactionId } from "../../lib/shopify/webhooks";
-import { systemActor } from "../../schemas/domain";
 import type { TransactionCompleted, TransactionVoided } from "../../schemas/messages";
-import { onlineSale, ownRefusal, recordOnlineRefusal, recordOnlineSale, voidOnlineSale, type OnlineLine } from "./online";
+import { ONLINE_ACTOR, onlineSale, ownRefusal, recordOnlineRefusal, recordOnlineSale, voidOnlineSale, type OnlineLine } from "./online";
 import { itemRow, runningSession } from "./schema";
 import type { Sql } from "../../lib/sql";
 
@@ -31,7 +30,7 @@ export interface OnlineContext {
   };
 }
 
-const actor = systemActor("system:shopify-orders");
+const actor = ONLINE_ACTOR;
 
 /**
  * An order's news: each line still selling becomes an online sale, or a refusal listed as a

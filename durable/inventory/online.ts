@@ -1,7 +1,8 @@
 import { audit } from "../../lib/audit";
 import { commissionOf } from "../../lib/money";
 import type { Sql } from "../../lib/sql";
-import type { Actor } from "../../schemas/domain";
+import { ONLINE_SESSION } from "../../schemas/common";
+import { systemActor, type Actor } from "../../schemas/domain";
 import type { TransactionCompleted, TransactionVoided } from "../../schemas/messages";
 import { HELD_SQL } from "./holds";
 import { saleOf, voidOf } from "./sales";
@@ -17,10 +18,9 @@ import type { ItemRow } from "./schema";
  * conflict: the register sale stands and the online order is to be refunded.
  */
 
-/** The session id of online sales, and their register. */
-export { ONLINE_SESSION } from "../../schemas/domain";
-import { ONLINE_SESSION } from "../../schemas/domain";
+/** The register of online sales (their session is ONLINE_SESSION), and who makes them. */
 export const ONLINE_REGISTER = "shopify";
+export const ONLINE_ACTOR = systemActor("system:shopify-orders");
 
 export interface OnlineLine {
   txId: string;
@@ -144,7 +144,7 @@ export function voidOnlineSale(sql: Sql, enqueue: (message: TransactionVoided) =
     reason,
   };
   voidOf(sql, message, actor, now);
-  sql.run("UPDATE online_sales SET status = 'voided', voided_at = ? WHERE tx_id = ?", now, txId);
+  sql.run("UPDATE online_sales SET status = 'voided', voided_at = ?, void_reason = ? WHERE tx_id = ?", now, reason, txId);
   enqueue(message);
   return sale.item_id;
 }

@@ -138,6 +138,12 @@ export const MIGRATIONS: string[][] = [
     // The discount Shopify's prices were last set for (the running session's; 0 between sessions).
     `ALTER TABLE shopify ADD COLUMN priced_discount INTEGER NOT NULL DEFAULT 0`,
   ],
+  // The nightly archive copies online sales: why each was voided, and their audit trail (the
+  // changes made by the online channel's actor, ONLINE_ACTOR in online.ts) by sequence.
+  [
+    `ALTER TABLE online_sales ADD COLUMN void_reason TEXT`,
+    `CREATE INDEX audit_of_online_sales ON audit (seq) WHERE actor = 'system:shopify-orders'`,
+  ],
 ];
 
 export type ItemRow = {

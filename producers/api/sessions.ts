@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { AppError, unwrap, type Result } from "../../lib/errors";
 import type { Replayable, TransactionView } from "../../schemas/domain";
 import { HoldCreate, SessionCreate, TransactionCreate, TransactionUpload, VoidBody } from "../../schemas/api";
-import { Id, TransactionId } from "../../schemas/common";
+import { Id, ONLINE_SESSION, TransactionId } from "../../schemas/common";
 import { HoldView, SaleSessionSummary, SessionItem, SessionList, TransactionUploadResult, TransactionView as Transaction } from "../../schemas/responses";
 import { authorize } from "./auth";
 import { parse, parseBody, written, type AppEnv } from "./context";
@@ -215,6 +215,8 @@ sessions.get("/:eventId/sessions/:sessionId/transactions/:txId", documented({
   const sessionId = parse(Id, c.req.param("sessionId"), "sessionId");
   const txId = parse(TransactionId, c.req.param("txId"), "txId");
   authorize(c, ["admin", "register"], { eventId });
+  // Online sales are transactions of the pseudo-session `online`, held by the event's Inventory (never pruned).
+  if (sessionId === ONLINE_SESSION) return c.json(unwrap(await inventoryOf(c.env, eventId).onlineTransaction(txId)));
   return c.json(unwrap(await sessionOf(c.env, eventId, sessionId).getTransaction(txId)));
 }));
 
@@ -234,6 +236,7 @@ sessions.post("/:eventId/sessions/:sessionId/transactions/:txId/void", documente
   const txId = parse(TransactionId, c.req.param("txId"), "txId");
   const actor = authorize(c, ["admin", "register"], { eventId });
   const { reason } = await parseBody(c, VoidBody);
+  if (sessionId === ONLINE_SESSION) throw new AppError("INVALID_TRANSITION", "an online sale is voided by refunding or cancelling its order on Shopify");
   const result = unwrap(await sessionOf(c.env, eventId, sessionId).voidTransaction(txId, reason, actor));
   if (result.replayed) c.header("Idempotent-Replayed", "true");
   return c.json(result.value, 200);
