@@ -37,6 +37,8 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             ADMIN_API_KEY: "test-admin-key",
+            // One log line per request would flood the test output; test/operations.test.ts turns it on where it checks it.
+            LOG_REQUESTS: "false",
             // The Shopify emulator started by test/shopify-emulator.global-setup.ts; the Worker reaches it by configuration.
             SHOPIFY_EMULATOR_ORIGIN: shopify.origin,
             SHOPIFY_ADMIN_ORIGIN: shopify.origin,

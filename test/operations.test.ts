@@ -1,6 +1,7 @@
-import { createExecutionContext, env } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import worker from "../worker";
 import { app } from "../producers/api/app";
 import { ADMIN, BASE, call, createSession, item, seedEvent } from "./helpers";
 
@@ -15,6 +16,31 @@ describe("operational edges", () => {
     expect(mine.headers.get("X-Request-Id")).toBe("pos-7:req-000042");
     const odd = await exports.default.fetch(new Request(`${BASE}/health`, { headers: { "X-Request-Id": "<script>" } }));
     expect(odd.headers.get("X-Request-Id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("logs one JSON line per request (only 5xx ones with LOG_REQUESTS false) and one per consumed batch", async () => {
+    const lines: unknown[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(line));
+    try {
+      const answered = await fetchWith(new Request(`${BASE}/v1/events/nope`, { headers: { Authorization: `Bearer ${ADMIN}`, "X-Request-Id": "req-log-000001" } }), {
+        LOG_REQUESTS: "true",
+      } as unknown as Partial<Env>);
+      expect(answered.status).toBe(404);
+      const logged = lines.map((l) => JSON.parse(String(l)) as Record<string, unknown>).filter((l) => l.msg === "request");
+      expect(logged).toEqual([
+        { msg: "request", requestId: "req-log-000001", method: "GET", path: "/v1/events/nope", status: 404, ms: expect.any(Number), keyId: "admin:bootstrap", eventId: "nope" },
+      ]);
+      lines.length = 0;
+      await fetchWith(new Request(`${BASE}/health`), { LOG_REQUESTS: "false" } as unknown as Partial<Env>);
+      expect(lines).toEqual([]);
+
+      const batch = createMessageBatch("transactions", [{ id: "m-log-1", timestamp: new Date(), attempts: 1, body: { not: "a message", eventId: "ev-log" } }]);
+      await worker.queue(batch, env);
+      const batchLines = lines.map((l) => JSON.parse(String(l)) as Record<string, unknown>).filter((l) => l.msg === "batch");
+      expect(batchLines).toEqual([{ msg: "batch", queue: "transactions", messages: 1, messageIds: ["m-log-1"], eventIds: ["ev-log"], ms: expect.any(Number), error: null }]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it("names the request id in a 500's body, and says Bearer on a 401", async () => {
