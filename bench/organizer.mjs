@@ -7,15 +7,14 @@
 //   - printable tags: a consignor's 500 tags as one PDF (6 per page) and as Avery 5160 labels,
 //     through the API, several times each: median and spread of the time to the last byte, size.
 // Results go into bench/results.json under "organizer", merged with what the other parts wrote.
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { setTimeout as sleep } from "node:timers/promises";
 import { jsonRequest, runScript } from "../scripts/local-http.mjs";
+import { startLocalStack } from "../scripts/local-stack.mjs";
 
 const WORKER_PORT = Number(process.env.BENCH_ORGANIZER_PORT ?? 8813);
 const EMULATOR_PORT = WORKER_PORT + 1;
@@ -42,15 +41,7 @@ async function must(method, path, body, expected, key) {
 }
 
 async function stop() {
-  if (stack && stack.exitCode === null) {
-    try {
-      process.kill(-stack.pid, "SIGTERM");
-    } catch {}
-    for (let i = 0; i < 50 && stack.exitCode === null; i++) await sleep(100);
-    try {
-      process.kill(-stack.pid, "SIGKILL");
-    } catch {}
-  }
+  await stack?.stop();
   stack = null;
   if (state) rmSync(state, { recursive: true, force: true });
   state = null;
@@ -58,24 +49,7 @@ async function stop() {
 
 async function startStack() {
   state = mkdtempSync(join(tmpdir(), "consignment-bench-organizer-"));
-  const args = ["scripts/start.mjs", "--port", String(WORKER_PORT), "--persist-to", state, "--shopify-port", String(EMULATOR_PORT)];
-  stack = spawn(process.execPath, args, {
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, PATH: `${join(process.cwd(), "node_modules", ".bin")}:${process.env.PATH}`, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
-  });
-  let output = "";
-  stack.stdout.on("data", (d) => (output = (output + d).slice(-20_000)));
-  stack.stderr.on("data", (d) => (output = (output + d).slice(-20_000)));
-  const until = Date.now() + 120_000;
-  while (Date.now() < until) {
-    if (stack.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-    try {
-      if ((await api("GET", "/health")).status === 200) return;
-    } catch {}
-    await sleep(300);
-  }
-  throw new Error(`npm start did not answer within 2 minutes:\n${output}`);
+  stack = await startLocalStack({ port: WORKER_PORT, shopifyPort: EMULATOR_PORT, persistTo: state, ready: async () => (await api("GET", "/health")).status === 200 });
 }
 
 /** A shuffled order of 0…n−1: registers scan tags in no particular order. */

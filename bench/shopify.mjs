@@ -11,13 +11,13 @@
 //     the calls it makes (the ratio shows whether it grows with the catalogue).
 // Results go into bench/results.json under "shopify" (plus registerToShopifyP95Ms and
 // listingCallsPer1000Items at the top level), merged with what bench/run.mjs wrote.
-import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { jsonRequest, runScript } from "../scripts/local-http.mjs";
+import { startLocalStack } from "../scripts/local-stack.mjs";
 
 const WORKER_PORT = 8799;
 const EMULATOR_PORT = 8796;
@@ -43,15 +43,7 @@ async function must(method, path, body, expected, key) {
 }
 
 async function stop() {
-  if (stack && stack.exitCode === null) {
-    try {
-      process.kill(-stack.pid, "SIGTERM");
-    } catch {}
-    for (let i = 0; i < 50 && stack.exitCode === null; i++) await sleep(100);
-    try {
-      process.kill(-stack.pid, "SIGKILL");
-    } catch {}
-  }
+  await stack?.stop();
   stack = null;
   if (state) rmSync(state, { recursive: true, force: true });
   state = null;
@@ -59,21 +51,15 @@ async function stop() {
 
 async function startStack() {
   state = mkdtempSync(join(tmpdir(), "consignment-bench-shopify-"));
-  const args = ["scripts/start.mjs", "--port", String(WORKER_PORT), "--persist-to", state, "--shopify-port", String(EMULATOR_PORT)];
-  stack = spawn(process.execPath, args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PATH: `${join(process.cwd(), "node_modules", ".bin")}:${process.env.PATH}`, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" } });
-  let output = "";
-  stack.stdout.on("data", (d) => (output = (output + d).slice(-20_000)));
-  stack.stderr.on("data", (d) => (output = (output + d).slice(-20_000)));
-  const until = Date.now() + 120_000;
-  while (Date.now() < until) {
-    if (stack.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-    try {
+  stack = await startLocalStack({
+    port: WORKER_PORT,
+    shopifyPort: EMULATOR_PORT,
+    persistTo: state,
+    ready: async () => {
       const [worker, shop] = await Promise.all([api("GET", "/health"), emulator("GET", "health")]);
-      if (worker.status === 200 && shop.status === 200) return;
-    } catch {}
-    await sleep(300);
-  }
-  throw new Error(`npm start did not answer within 2 minutes:\n${output}`);
+      return worker.status === 200 && shop.status === 200;
+    },
+  });
 }
 
 /** An Admin API call to the emulator, as the shop's staff or storefront would make it. */

@@ -10,12 +10,12 @@
 //   - the event closed (unsold items donated or set out for pickup), the nightly archive run;
 // then prints the payouts and leaves the server up for a person to look (Ctrl-C stops it).
 // DEMO_ITEMS, DEMO_SALES scale it (defaults 3000 and 900 checkouts over the two days).
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { jsonRequest, runScript } from "./local-http.mjs";
+import { startLocalStack } from "./local-stack.mjs";
 
 const PORT = Number(process.env.DEMO_PORT ?? 8787);
 const SHOPIFY_PORT = Number(process.env.DEMO_SHOPIFY_PORT ?? 8789);
@@ -39,15 +39,7 @@ async function must(method, path, body, expected = [200, 201], key) {
 // ------------------------------------------------------------------ the server
 
 async function stop() {
-  if (stack && stack.exitCode === null) {
-    try {
-      process.kill(-stack.pid, "SIGTERM");
-    } catch {}
-    for (let i = 0; i < 50 && stack.exitCode === null; i++) await sleep(100);
-    try {
-      process.kill(-stack.pid, "SIGKILL");
-    } catch {}
-  }
+  await stack?.stop();
   stack = null;
 }
 
@@ -57,22 +49,7 @@ async function startStack() {
   } catch (error) {
     if (String(error.message).includes("taken")) throw error;
   }
-  stack = spawn(process.execPath, ["scripts/start.mjs", "--port", String(PORT), "--shopify-port", String(SHOPIFY_PORT)], {
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: process.env,
-  });
-  let output = "";
-  stack.stdout.on("data", (d) => (output = (output + d).slice(-20_000)));
-  stack.stderr.on("data", (d) => (output = (output + d).slice(-20_000)));
-  for (const until = Date.now() + 120_000; Date.now() < until; ) {
-    if (stack.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-    try {
-      if ((await api("GET", "/health")).status === 200) return;
-    } catch {}
-    await sleep(300);
-  }
-  throw new Error(`npm start did not answer within 2 minutes:\n${output}`);
+  stack = await startLocalStack({ port: PORT, shopifyPort: SHOPIFY_PORT, ready: async () => (await api("GET", "/health")).status === 200 });
 }
 
 // ------------------------------------------------------------------ what a sale looks like
