@@ -100,12 +100,12 @@ async function handle(message: ShopifyEventMessage, env: Env) {
     }
   }
   if (message.refund) {
-    const byEvent = new Map<string, string[]>();
+    const byEvent = new Map<string, { lineId: string; itemId: string }[]>();
     for (const line of message.refund.lines) {
       const where = await splitSku(env, line.sku);
-      if (where) byEvent.set(where.eventId, [...(byEvent.get(where.eventId) ?? []), line.lineId]);
+      if (where) byEvent.set(where.eventId, [...(byEvent.get(where.eventId) ?? []), { lineId: line.lineId, itemId: where.itemId }]);
     }
-    for (const [eventId, lineIds] of byEvent) unwrap(await env.INVENTORY.getByName(eventId).onlineRefund(message.refund.orderId, lineIds));
+    for (const [eventId, lines] of byEvent) unwrap(await env.INVENTORY.getByName(eventId).onlineRefund(message.refund.orderId, lines));
   }
   if (message.product) {
     const where = message.product.variants[0] ? await splitSku(env, message.product.variants[0].sku) : null;

@@ -72,7 +72,7 @@ async function onlineArchive(eventId: string): Promise<{ manifest: ArchiveManife
 
 describe("online sales in the nightly archive", () => {
   it("are archived like a register session's, copied again after a refund and a re-pricing, and never pruned", async () => {
-    const { eventId, registerKey } = await enabledEvent("arcon", 3);
+    const { eventId, registerKey } = await enabledEvent("arcon", 4);
     const first = await orderOnline(eventId, "T0001", "12.34");
     await deliver("orders/create", `${eventId}-T0001`);
     await orderOnline(eventId, "T0002", "8.00");
@@ -175,6 +175,14 @@ describe("online sales in the nightly archive", () => {
     // A refund after the archive, and a tier change that re-prices the standing online sale.
     await refundLine(first, "12.34");
     await deliver("refunds/create", `${eventId}-T0001`);
+    // And an order refunded before its own webhook came: the line is withdrawn, never a sale.
+    const early = await orderOnline(eventId, "T0004", "5.00");
+    await refundLine(early, "5.00");
+    const sent = [...(await deliver("refunds/create", `${eventId}-T0004`)), ...(await deliver("orders/create", `${eventId}-T0004`))];
+    await vi.waitFor(async () => {
+      const ids = JSON.stringify(sent.map((d) => d.webhookId));
+      expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM shopify_webhooks WHERE webhook_id IN (SELECT value FROM json_each(?))").bind(ids).first<{ n: number }>())?.n).toBe(sent.length);
+    });
     await vi.waitFor(async () => expect((await statement(eventId)).totals.balance).toBe(480 + 630), { timeout: 10_000, interval: 50 });
     expect((await call("PUT", `/v1/events/${eventId}/consignors/c1`, { body: { name: "Consignor c1", tier: "volunteer" } })).status).toBe(200);
     await vi.waitFor(async () => expect((await statement(eventId)).totals.adjustments).toBe(80 + 105), { timeout: 10_000, interval: 50 });
@@ -194,6 +202,10 @@ describe("online sales in the nightly archive", () => {
     expect(entries.filter((e) => e.kind === "reversal")).toEqual([expect.objectContaining({ tx_id: txOf("T0001"), amount: -740 })]);
     expect(entries.filter((e) => e.kind === "adjustment")).toEqual([expect.objectContaining({ tx_id: txOf("T0002"), amount: 80 })]);
     expect(after.d1.audit.some((a) => a.action === "void" && a.entity_id === "T0001")).toBe(true);
+    // The withdrawn line is in the audit trail, and is no transaction.
+    expect(after.d1.audit.filter((a) => a.entity_id === "T0004").map((a) => a.action)).toEqual(["online-line-withdrawn"]);
+    expect(after.d1.transactions.map((t) => t.id).sort()).toEqual([txOf("T0001"), txOf("T0002")].sort());
+    expect(after.d1.transaction_items).toHaveLength(2);
     // D1's online rows add up to the live online balance.
     expect(entries.reduce((n, e) => n + e.amount, 0)).toBe(480 + 80);
     // The online sales themselves stay where redeliveries and refunds find them.

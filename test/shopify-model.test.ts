@@ -1,5 +1,6 @@
 // A model of both channels at once (fast-check): register sales and voids, online orders and
-// refunds on the emulator, their webhooks delivered, duplicated, reordered or lost, and reconcile
+// refunds on the emulator, their webhooks delivered, duplicated, reordered (a refund before its
+// order) or lost, and reconcile
 // runs. Whatever the schedule, once the last reconcile has run: no item is sold twice in the
 // ledger's eyes, every register sale stands, every online line is either a standing sale or on the
 // conflict list (unless refunded), every consignor's balance is what the model computes to the cent,
@@ -16,7 +17,8 @@ const ITEMS = ["T0001", "T0002", "T0003", "T0004"];
 const CONSIGNOR_OF: Record<string, string> = { T0001: "c1", T0002: "c1", T0003: "c2", T0004: "c2" };
 const RATE: Record<string, number> = { c1: 6000, c2: 7000 };
 
-type Fate = "deliver" | "duplicate" | "lose";
+/** A webhook delivered now; now and once more at the end; only at the end (after later news); or never. */
+type Fate = "deliver" | "duplicate" | "late" | "lose";
 type Command =
   | { kind: "register"; item: number }
   | { kind: "void"; nth: number }
@@ -24,7 +26,7 @@ type Command =
   | { kind: "refund"; nth: number; fate: Fate }
   | { kind: "reconcile" };
 
-const fate = fc.constantFrom<Fate>("deliver", "deliver", "duplicate", "lose");
+const fate = fc.constantFrom<Fate>("deliver", "deliver", "duplicate", "late", "lose");
 const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ kind: fc.constant("register" as const), item: fc.nat(ITEMS.length - 1) }),
   fc.record({ kind: fc.constant("void" as const), nth: fc.nat(3) }),
@@ -109,9 +111,10 @@ describe("both channels under any schedule", () => {
             onlineLines.push({ orderId: order.id, lineId: order.lineItems.nodes[0].id, itemId, price, refunded: false });
             const found = await deliveriesOf("orders/create", `"id":${order.id.split("/").pop()},`);
             if (c.fate === "lose") continue;
-            // Delivered now, or later in another order; a duplicate comes once more at the end.
-            if (c.fate === "duplicate") later.push(...found);
-            for (const d of found) await post(d);
+            // Delivered now, or at the end in another order (after its refund, say); a duplicate
+            // comes once more at the end.
+            if (c.fate === "duplicate" || c.fate === "late") later.push(...found);
+            if (c.fate !== "late") for (const d of found) await post(d);
           } else if (c.kind === "refund") {
             const line = onlineLines.filter((l) => !l.refunded)[c.nth];
             if (!line) continue;
@@ -123,8 +126,8 @@ describe("both channels under any schedule", () => {
             line.refunded = true;
             const found = await deliveriesOf("refunds/create", `"order_id":${line.orderId.split("/").pop()},`);
             if (c.fate === "lose") continue;
-            if (c.fate === "duplicate") later.push(...found);
-            else for (const d of found) await post(d);
+            if (c.fate === "duplicate" || c.fate === "late") later.push(...found);
+            if (c.fate !== "late") for (const d of found) await post(d);
           } else {
             await reconcile(eventId);
           }

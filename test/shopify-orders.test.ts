@@ -12,7 +12,7 @@ import { call, checkout, createSession, expectError } from "./helpers";
 import { EMULATOR, gql, hmac, SECRET, unique } from "./shopify-emulator-helpers";
 import { enabledEvent, orderOnline, post, refundLine, status, webhookSink } from "./shopify-helpers";
 
-const { deliveries, deliver } = webhookSink(["ORDERS_CREATE", "REFUNDS_CREATE"]);
+const { deliveries, deliver } = webhookSink(["ORDERS_CREATE", "ORDERS_CANCELLED", "REFUNDS_CREATE"]);
 
 const statement = async (eventId: string, consignorId = "c1") => (await call("GET", `/v1/events/${eventId}/consignors/${consignorId}/statement`)).body;
 
@@ -97,6 +97,36 @@ describe("an online sale is a sale", () => {
     await vi.waitFor(async () => expect((await statement(eventId)).totals.balance).toBe(0));
     // Back on the floor: the register can sell it now.
     await vi.waitFor(async () => expect((await checkout(eventId, "s1", registerKey, ["T0001"])).status).toBe(201));
+  });
+
+  it("a refund or a cancellation delivered before its order still wins: the late order sells nothing", async () => {
+    // Shopify delivers at least once and in no set order: the refund of a line, or the order's
+    // cancellation, can come before the order itself.
+    const { eventId, registerKey } = await enabledEvent("early", 3);
+    await createSession(eventId, "s1");
+    const refunded = await orderOnline(eventId, "T0001", "12.00");
+    await refundLine(refunded, "12.00");
+    const cancelled = await orderOnline(eventId, "T0002", "9.00");
+    const cancel = await gql(`mutation($id: ID!) { orderCancel(orderId: $id, reason: CUSTOMER, restock: true, refund: true) { orderCancelUserErrors { code } } }`, { id: cancelled.id });
+    expect(cancel.body.data.orderCancel.orderCancelUserErrors).toEqual([]);
+    const sent = [
+      ...(await deliver("refunds/create", `${eventId}-T0001`)),
+      ...(await deliver("orders/cancelled", `${eventId}-T0002`)),
+      ...(await deliver("orders/create", `${eventId}-T0001`)),
+      ...(await deliver("orders/create", `${eventId}-T0002`)),
+    ];
+    // Every delivery applied (a delivery is marked handled once its news is applied).
+    await vi.waitFor(async () => {
+      const ids = JSON.stringify(sent.map((d) => d.webhookId));
+      const handled = await env.DB.prepare("SELECT COUNT(*) AS n FROM shopify_webhooks WHERE webhook_id IN (SELECT value FROM json_each(?))").bind(ids).first<{ n: number }>();
+      expect(handled?.n).toBe(sent.length);
+    });
+    // Nothing sold: the consignor is owed nothing, the registers may sell both, reports count no online sale.
+    const s = await statement(eventId);
+    expect({ balance: s.totals.balance, items: s.items }).toEqual({ balance: 0, items: [] });
+    expect((await call("GET", `/v1/events/${eventId}/reports/summary`)).body.online).toMatchObject({ transactionCount: 0, totalSales: 0 });
+    expect((await checkout(eventId, "s1", registerKey, ["T0001", "T0002"])).status).toBe(201);
+    await vi.waitFor(async () => expect((await statement(eventId)).items.map((i: { sessionId: string }) => i.sessionId)).toEqual(["s1", "s1"]));
   });
 
   it("an item sold online before a session starts is not loaded into it", async () => {

@@ -358,12 +358,14 @@ export class Inventory extends DurableObject<Env> {
     });
   }
 
-  /** A refund's lines: each one's online sale is voided. */
-  async onlineRefund(orderId: string, lineIds: string[]): Promise<Result<{ voided: number }>> {
+  /** A refund's lines: each one's online sale is voided (or, its order not seen yet, the line withdrawn). */
+  async onlineRefund(orderId: string, lines: { lineId: string; itemId: string }[]): Promise<Result<{ voided: number }>> {
     return attempt(async () => {
       const ctx = this.onlineContext();
       let voided = 0;
-      for (const lineId of lineIds) if (await voidOnline(ctx, await onlineTransactionId(orderId, lineId), "refunded on Shopify")) voided++;
+      for (const { lineId, itemId } of lines) {
+        if (await voidOnline(ctx, { txId: await onlineTransactionId(orderId, lineId), orderId, lineId, itemId }, "refunded on Shopify")) voided++;
+      }
       await this.flushOnline();
       return { voided };
     });

@@ -9,8 +9,8 @@ import { ONLINE_ACTOR, ONLINE_REGISTER } from "./online";
  * Online sales as the archive copies them: the rows a register session gives of its transactions,
  * their items and its audit trail, made from `online_sales` (one line per transaction, the message
  * it sent holding the consignor, rate and commission) and from this object's audit rows written by
- * the online channel (ONLINE_ACTOR). Refused lines are conflicts, not transactions; their audit
- * rows are copied with the rest. Nothing here is ever pruned: the rows answer redeliveries and
+ * the online channel (ONLINE_ACTOR). Refused lines are conflicts and withdrawn lines (refunded before
+ * their order came) never sold: neither is a transaction; their audit rows are copied with the rest. Nothing here is ever pruned: the rows answer redeliveries and
  * refunds for as long as the event runs.
  */
 
@@ -18,12 +18,12 @@ const TRANSACTIONS = `SELECT o.tx_id AS id, '${ONLINE_REGISTER}' AS register_id,
     CASE WHEN o.status = 'voided' THEN 'voided' ELSE 'completed' END AS status, o.price AS total,
     o.message ->> '$.commissionTotal' AS commission_total, 1 AS item_count, o.created_at, '${ONLINE_ACTOR.keyId}' AS actor,
     o.voided_at, o.void_reason, CASE WHEN o.voided_at IS NULL THEN NULL ELSE '${ONLINE_ACTOR.keyId}' END AS void_actor
-  FROM online_sales o WHERE o.status != 'refused'`;
+  FROM online_sales o WHERE o.status IN ('sold', 'voided')`;
 
 const ITEMS = `SELECT o.tx_id, 0 AS position, o.item_id, o.message ->> '$.items[0].consignorId' AS consignor_id, COALESCE(i.title, '') AS title,
     o.price, o.message ->> '$.items[0].commissionRate' AS commission_rate, o.message ->> '$.commissionTotal' AS commission,
     COALESCE(i.price, o.price) AS tag_price
-  FROM online_sales o LEFT JOIN items i ON i.id = o.item_id WHERE o.status != 'refused'`;
+  FROM online_sales o LEFT JOIN items i ON i.id = o.item_id WHERE o.status IN ('sold', 'voided')`;
 
 /** The condition names the partial index `audit_of_online_sales` (schema.ts) by its own words. */
 const AUDIT = `SELECT seq, at, actor, entity, entity_id, action, before, after FROM audit WHERE actor = '${ONLINE_ACTOR.keyId}'`;

@@ -2,7 +2,7 @@ import { AppError, unwrap, type Result } from "../../lib/errors";
 import { rateFor, type RateTable, type Tier } from "../../lib/money";
 import { onlineTransactionId } from "../../lib/shopify/webhooks";
 import type { TransactionCompleted, TransactionVoided } from "../../schemas/messages";
-import { ONLINE_ACTOR, onlineSale, ownRefusal, recordOnlineRefusal, recordOnlineSale, voidOnlineSale, type OnlineLine } from "./online";
+import { ONLINE_ACTOR, onlineSale, ownRefusal, recordOnlineRefusal, recordOnlineSale, recordWithdrawnLine, voidOnlineSale, type LineRef, type OnlineLine } from "./online";
 import { itemRow, runningSession } from "./schema";
 import type { Sql } from "../../lib/sql";
 
@@ -45,8 +45,9 @@ export async function takeOnlineOrder(ctx: OnlineContext, order: OnlineOrder): P
   let table: { rates: RateTable | null; tiers: Record<string, Tier> } | null = null;
   for (const news of order.lines) {
     const txId = await onlineTransactionId(order.orderId, news.lineId);
+    const ref: LineRef = { txId, orderId: order.orderId, lineId: news.lineId, itemId: news.itemId };
     if (order.cancelled || news.quantity === 0) {
-      if (await voidOnline(ctx, txId, order.cancelled ? "order cancelled on Shopify" : "refunded on Shopify")) outcome.voided.push(news.itemId);
+      if (await voidOnline(ctx, ref, order.cancelled ? "order cancelled on Shopify" : "refunded on Shopify")) outcome.voided.push(news.itemId);
       continue;
     }
     if (onlineSale(sql, txId) || !itemRow(sql, news.itemId) || news.price <= 0) continue;
@@ -62,8 +63,13 @@ export async function takeOnlineOrder(ctx: OnlineContext, order: OnlineOrder): P
       if (verdict.outcome === "conflict") refusal = { reason: verdict.reason, transactionId: verdict.transactionId };
       decided = verdict.outcome !== "absent";
     }
-    // After the await: the same line may have been taken meanwhile (a redelivery).
-    if (onlineSale(sql, txId)) continue;
+    // After the await: the same line may have been taken meanwhile (a redelivery), or withdrawn (its
+    // refund came): then the session lets go of what it just sold to this line, if anything.
+    const taken = onlineSale(sql, txId);
+    if (taken) {
+      if (taken.status === "withdrawn" && running) unwrap(await ctx.session(running.id).releaseOnline(news.itemId, txId));
+      continue;
+    }
     const row = itemRow(sql, news.itemId)!;
     if (!decided) refusal = ownRefusal(sql, row);
     const rate = rateFor(rates, table.tiers[row.consignor_id] ?? "standard");
@@ -78,12 +84,20 @@ export async function takeOnlineOrder(ctx: OnlineContext, order: OnlineOrder): P
   return outcome;
 }
 
-/** Voids one online sale here, then tells the running session its item is on the floor again. */
-export async function voidOnline(ctx: OnlineContext, txId: string, reason: string): Promise<boolean> {
+/**
+ * Voids one order line's online sale here, then tells the running session its item is on the floor
+ * again. A line with no record yet (its order not seen: webhooks come in no set order) is recorded
+ * as withdrawn, so the order sells nothing when it comes; the session is told too, in case it sold
+ * the item to that line while the order was being taken. Returns whether a sale was voided.
+ */
+export async function voidOnline(ctx: OnlineContext, line: LineRef, reason: string): Promise<boolean> {
   const now = Date.now();
-  const itemId = ctx.transaction(() => voidOnlineSale(ctx.sql, (m) => ctx.enqueue(m, now), txId, reason, actor, now));
-  if (!itemId) return false;
+  const { voided, withdrawn } = ctx.transaction(() => {
+    const itemId = voidOnlineSale(ctx.sql, (m) => ctx.enqueue(m, now), line.txId, reason, actor, now);
+    return { voided: itemId !== null, withdrawn: itemId === null && recordWithdrawnLine(ctx.sql, line, reason, actor, now) };
+  });
+  if (!voided && !withdrawn) return false;
   const running = runningSession(ctx.sql);
-  if (running) unwrap(await ctx.session(running.id).releaseOnline(itemId, txId));
-  return true;
+  if (running) unwrap(await ctx.session(running.id).releaseOnline(line.itemId, line.txId));
+  return voided;
 }

@@ -22,17 +22,26 @@ import type { ItemRow } from "./schema";
 export const ONLINE_REGISTER = "shopify";
 export const ONLINE_ACTOR = systemActor("system:shopify-orders");
 
-export interface OnlineLine {
-  txId: string;
-  orderId: string;
+export interface OnlineLine extends LineRef {
   orderName: string;
-  lineId: string;
-  itemId: string;
   /** Integer cents: the line's price. */
   price: number;
 }
 
-type OnlineRow = { tx_id: string; status: "sold" | "refused" | "voided"; item_id: string; message: string | null };
+/**
+ * An order line's record: `sold` (a standing online sale), `voided` (refunded or cancelled after),
+ * `refused` (a register got there first: a conflict), or `withdrawn` (refunded or cancelled before
+ * its order was seen here; Shopify delivers in no set order, and the late order must sell nothing).
+ */
+type OnlineRow = { tx_id: string; status: "sold" | "refused" | "voided" | "withdrawn"; item_id: string; message: string | null };
+
+/** The order line an online sale, a refusal or a withdrawal is about. */
+export interface LineRef {
+  txId: string;
+  orderId: string;
+  lineId: string;
+  itemId: string;
+}
 
 export const onlineSale = (sql: Sql, txId: string) => sql.one<OnlineRow>("SELECT tx_id, status, item_id, message FROM online_sales WHERE tx_id = ?", txId);
 
@@ -147,6 +156,26 @@ export function voidOnlineSale(sql: Sql, enqueue: (message: TransactionVoided) =
   sql.run("UPDATE online_sales SET status = 'voided', voided_at = ?, void_reason = ? WHERE tx_id = ?", now, reason, txId);
   enqueue(message);
   return sale.item_id;
+}
+
+/**
+ * A refund or cancellation of a line this object has no record of yet: the order's own webhook is
+ * late (or lost). The line is recorded as withdrawn, so the order, whenever it comes (webhook,
+ * redelivery or the reconciler's pull), finds the line taken and sells nothing. Returns whether it
+ * was recorded (false: the line has a record already). Inside a transaction.
+ */
+export function recordWithdrawnLine(sql: Sql, line: LineRef, reason: string, actor: Actor, now: number): boolean {
+  const added = sql.run(
+    "INSERT INTO online_sales (tx_id, order_id, order_name, line_id, item_id, price, status, reason, created_at) VALUES (?, ?, '', ?, ?, 0, 'withdrawn', ?, ?) ON CONFLICT (tx_id) DO NOTHING",
+    line.txId,
+    line.orderId,
+    line.lineId,
+    line.itemId,
+    reason,
+    now,
+  );
+  if (added > 0) audit(sql, actor, now, { entity: "item", entityId: line.itemId, action: "online-line-withdrawn", before: null, after: { orderId: line.orderId, lineId: line.lineId, reason } });
+  return added > 0;
 }
 
 /** Online sales of the event for reports: standing sales and their total, voided, refused lines. */
