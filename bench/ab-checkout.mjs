@@ -20,11 +20,16 @@ import { performance } from "node:perf_hooks";
 import { jsonRequest, runScript } from "../scripts/local-http.mjs";
 
 const HOST = "127.0.0.1";
+/** As `npm run bench` runs the API: request log lines off (LOG_REQUESTS=true turns them on). */
+const LOG_ARGS = process.env.LOG_REQUESTS === "true" ? [] : ["--var", "LOG_REQUESTS:false"];
 const BASE_PORT = Number(process.env.AB_PORT ?? 8831);
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 8);
 const ROUND_MS = Number(process.env.AB_ROUND_MS ?? 5_000);
 const ITEMS = Number(process.env.AB_ITEMS ?? 100_000);
 const REGISTERS = 20;
+/** Registers (a key each) the REGISTERS clients go round, as `npm run bench` does; AB_REGISTER_KEYS=20: a register per client, flat out. */
+const REGISTER_KEYS = Math.max(REGISTERS, Number(process.env.AB_REGISTER_KEYS ?? 100));
+const registerOf = (client, n) => (client + REGISTERS * n) % REGISTER_KEYS;
 /** AB_BARE=0 leaves the bare Worker out: more A/B pairs in the same time. */
 const WITH_BARE = process.env.AB_BARE !== "0";
 const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
@@ -36,7 +41,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function startServer(name, dir, port, state) {
-  const child = spawn("npx", ["wrangler", "dev", "--ip", HOST, "--port", String(port), "--persist-to", state, "--show-interactive-dev-session=false"], {
+  const child = spawn("npx", ["wrangler", "dev", "--ip", HOST, "--port", String(port), "--persist-to", state, "--show-interactive-dev-session=false", ...LOG_ARGS], {
     cwd: dir,
     env,
     detached: true,
@@ -101,7 +106,7 @@ async function seed(server, adminKey) {
   }
   // A key per register, as at a real sale (keys are rate-limited one by one).
   const keys = [];
-  for (let r = 0; r < REGISTERS; r++) keys.push((await call("POST", `/v1/events/${e}/api-keys`, { role: "register", label: `ab-${r}` }, [201])).key);
+  for (let r = 0; r < REGISTER_KEYS; r++) keys.push((await call("POST", `/v1/events/${e}/api-keys`, { role: "register", label: `ab-${r}` }, [201])).key);
   await call("POST", `/v1/events/${e}/sessions`, { id: "s1", name: "Main", startTime: 0, endTime: 1 }, [201]);
   await call("POST", `/v1/events/${e}/sessions/s1/start`, undefined, [200]);
   const order = Array.from({ length: ITEMS }, (_, i) => i);
@@ -109,8 +114,9 @@ async function seed(server, adminKey) {
     const j = randomInt(i + 1);
     [order[i], order[j]] = [order[j], order[i]];
   }
-  server.send = (r) => {
+  server.send = (client, n) => {
     if (server.next >= ITEMS) return Promise.resolve({ status: 0 });
+    const r = registerOf(client, n);
     const body = { id: randomUUID(), registerId: `reg-${r}`, shopperCode: "S-1", items: [itemId(order[server.next++])] };
     return jsonRequest({ host: HOST, port: server.port, method: "POST", path: `/v1/events/${e}/sessions/s1/transactions`, body, key: keys[r], agent });
   };

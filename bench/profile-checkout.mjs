@@ -24,11 +24,16 @@ import { jsonRequest, runScript } from "../scripts/local-http.mjs";
 import { Inspector } from "./isolate-heaps.mjs";
 
 const HOST = "127.0.0.1";
+/** As `npm run bench` runs the API: request log lines off (LOG_REQUESTS=true turns them on). */
+const LOG_ARGS = process.env.LOG_REQUESTS === "true" ? [] : ["--var", "LOG_REQUESTS:false"];
 const PORT = Number(process.env.PROFILE_PORT ?? 8821);
 const INSPECTOR_PORT = PORT + 1;
 const ITEMS = Number(process.env.PROFILE_ITEMS ?? 100_000);
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 10);
 const REGISTERS = 20;
+/** Registers (a key each) the REGISTERS clients go round, as `npm run bench` does; PROFILE_REGISTER_KEYS=20: a register per client, flat out. */
+const REGISTER_KEYS = Math.max(REGISTERS, Number(process.env.PROFILE_REGISTER_KEYS ?? 100));
+const registerOf = (client, n) => (client + REGISTERS * n) % REGISTER_KEYS;
 /** PROFILE_BARE=1: the bare baseline of `npm run bench` (bench/bare) instead, for comparison. */
 const BARE = Boolean(process.env.PROFILE_BARE);
 const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
@@ -47,7 +52,7 @@ async function must(method, path, body, expected, key = adminKey) {
 }
 
 async function startServer(state) {
-  const child = spawn("npx", ["wrangler", "dev", "--ip", HOST, "--port", String(PORT), "--inspector-port", String(INSPECTOR_PORT), "--persist-to", state, "--show-interactive-dev-session=false"], {
+  const child = spawn("npx", ["wrangler", "dev", "--ip", HOST, "--port", String(PORT), "--inspector-port", String(INSPECTOR_PORT), "--persist-to", state, "--show-interactive-dev-session=false", ...LOG_ARGS], {
     env,
     cwd: BARE ? join(process.cwd(), "bench", "bare") : process.cwd(),
     detached: true,
@@ -117,7 +122,7 @@ async function seed(eventId) {
   }
   // A key per register, as at a real sale (keys are rate-limited one by one).
   const keys = [];
-  for (let r = 0; r < REGISTERS; r++) keys.push((await must("POST", `/v1/events/${eventId}/api-keys`, { role: "register", label: `profile-${r}` }, [201])).key);
+  for (let r = 0; r < REGISTER_KEYS; r++) keys.push((await must("POST", `/v1/events/${eventId}/api-keys`, { role: "register", label: `profile-${r}` }, [201])).key);
   await must("POST", `/v1/events/${eventId}/sessions`, { id: "s1", name: "Main", startTime: 0, endTime: 1 }, [201, 200]);
   await must("POST", `/v1/events/${eventId}/sessions/s1/start`, undefined, [200]);
   const order = Array.from({ length: ITEMS }, (_, i) => i);
@@ -134,8 +139,9 @@ async function sell(event, ms) {
   let failed = 0;
   const end = performance.now() + ms;
   await Promise.all(
-    Array.from({ length: REGISTERS }, async (_, r) => {
-      while (performance.now() < end && event.next < ITEMS) {
+    Array.from({ length: REGISTERS }, async (_, client) => {
+      for (let n = 0; performance.now() < end && event.next < ITEMS; n++) {
+        const r = registerOf(client, n);
         const body = { id: randomUUID(), registerId: `reg-${r}`, shopperCode: "S-1", items: [itemId(event.order[event.next++])] };
         const res = await request("POST", `/v1/events/${event.eventId}/sessions/s1/transactions`, { body, key: event.keys[r] });
         if (res.status === 201) done++;

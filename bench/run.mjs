@@ -22,7 +22,14 @@ const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 6_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 /** 3 rounds × 200 checkouts leave the 1,000-item session enough items to sell. */
 const LATENCY_ROUNDS = 3;
+/** Requests in flight at once (each a register's checkout). */
 const REGISTERS = 20;
+/**
+ * Registers of the large session: each of the REGISTERS clients in turn sells at REGISTER_KEYS /
+ * REGISTERS registers, one checkout at a time, each register with its own key, so a register makes
+ * a few checkouts a second (still far more than a cashier) rather than every request of a client.
+ */
+const REGISTER_KEYS = Number(process.env.BENCH_REGISTER_KEYS ?? 100);
 const LARGE_ITEMS = Number(process.env.BENCH_LARGE_ITEMS ?? 100_000);
 const SMALL_ITEMS = 1_000;
 const LATENCY_CHECKOUTS = 200;
@@ -204,13 +211,16 @@ async function seedEvent(eventId, items) {
   const registerKey = (await must("POST", `/v1/events/${eventId}/api-keys`, { role: "register", label: "bench" }, [201])).key;
   // Each register has its own key, as at a real sale (keys are rate-limited one by one).
   const keys = new Map();
-  for (const name of [...Array.from({ length: REGISTERS }, (_, r) => `reg-${r}`), "reg-steady"]) {
+  for (const name of [...Array.from({ length: Math.max(REGISTERS, REGISTER_KEYS) }, (_, r) => `reg-${r}`), "reg-steady"]) {
     keys.set(name, (await must("POST", `/v1/events/${eventId}/api-keys`, { role: "register", label: name }, [201])).key);
   }
   await must("POST", `/v1/events/${eventId}/sessions`, { id: "s1", name: "Main sale", startTime: 0, endTime: 1 }, [201, 200]);
   await must("POST", `/v1/events/${eventId}/sessions/s1/start`, undefined, [200]);
   return { eventId, registerKey, keys, next: 0, items, order: scanOrder(items) };
 }
+
+/** The register of client `worker`'s i-th request: each client goes round its own registers. */
+const registerOf = (worker, i) => `reg-${(worker + REGISTERS * i) % Math.max(REGISTERS, REGISTER_KEYS)}`;
 
 /** A checkout of the next unsold item of the event's session (1 item per checkout). */
 function checkout(event, registerId) {
@@ -253,7 +263,7 @@ async function main() {
 
     // (a) vs (b): interleaved rounds, warm-up first.
     const bare = (worker, i) => request("POST", BARE_PORT, "/", { body: JSON.stringify({ register: worker, n: i }) }).then((res) => ({ ok: res.status === 201, ms: res.ms, detail: String(res.status) }));
-    const sell = (worker) => checkout(large, `reg-${worker}`);
+    const sell = (worker, i) => checkout(large, registerOf(worker, i));
     log("warming up");
     await load(REGISTERS, bare, forMs(2_000));
     await load(REGISTERS, sell, forMs(2_000));
@@ -360,7 +370,7 @@ async function main() {
 
     // Archive: top the large session up to 20,000 transactions, end both sessions, archive them.
     const soFar = large.next;
-    if (soFar < ARCHIVE_TRANSACTIONS) await load(REGISTERS, (w) => checkout(large, `reg-${w}`), forCount(ARCHIVE_TRANSACTIONS - soFar));
+    if (soFar < ARCHIVE_TRANSACTIONS) await load(REGISTERS, (w, i) => checkout(large, registerOf(w, i)), forCount(ARCHIVE_TRANSACTIONS - soFar));
     await sleep(BATCH_TIMEOUT_MS * 3);
     const archive = {};
     // Each isolate's V8 heap before and after each archive (no collection forced): the Worker's own
@@ -430,7 +440,7 @@ async function main() {
         archive,
       },
       method: {
-        checkout: `${REGISTERS} concurrent registers, 1 item per checkout, on one session of ${LARGE_ITEMS} items; ${ROUNDS} rounds of ${ROUND_MS / 1000} s alternating with the bare endpoint, medians reported`,
+        checkout: `${REGISTERS} checkouts in flight from ${Math.max(REGISTERS, REGISTER_KEYS)} registers (a key each), 1 item per checkout, on one session of ${LARGE_ITEMS} items; ${ROUNDS} rounds of ${ROUND_MS / 1000} s alternating with the bare endpoint, medians reported`,
         latency: `${LATENCY_CONCURRENCY} concurrent registers, ${perRound} checkouts per round, ${LATENCY_ROUNDS} alternating rounds per session size; ratio of p50`,
         pipeline: `${PIPELINE_RATE} checkouts/s for ${PIPELINE_SECONDS} s; calculation completedAt − transaction occurredAt (both the runtime's clock)`,
         drain: `${DRAIN_TRANSACTIONS} transactions uploaded by 4 offline registers, 100 per call; drainPerSecond = calculations completed / time from the first upload to the last calculation; backlogDrainPerSecond = the same after the uploads ended`,

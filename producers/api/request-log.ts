@@ -14,11 +14,14 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   const offered = c.req.header("X-Request-Id");
   const requestId = offered && CALLER_ID.test(offered) ? offered : crypto.randomUUID();
   c.set("requestId", requestId);
+  // Set before the answer is made, so the answers made through the context (all of the API's,
+  // errors too) carry it without a copy of the response; one made otherwise gets it after.
+  c.header("X-Request-Id", requestId);
   const started = Date.now();
   try {
     await next();
   } finally {
-    c.header("X-Request-Id", requestId);
+    if (c.res.headers.get("X-Request-Id") !== requestId) c.header("X-Request-Id", requestId);
     const actor = c.get("actor");
     // Errors are logged always (onError); the line of every request unless LOG_REQUESTS is "false".
     if ((c.env.LOG_REQUESTS as string) !== "false" || c.res.status >= 500) console.log(
