@@ -46,6 +46,17 @@ export default defineConfig(async () => {
             SHOPIFY_WEBHOOK_SECRET: shopify.webhookSecret,
             SHOPIFY_API_VERSION: shopify.apiVersion,
           },
+          // The pages Worker (pages/wrangler.toml) the API hands pages to over its binding PAGES:
+          // an assets-only Worker serving public/ as deployed (its _headers are read by wrangler, not here).
+          workers: [
+            {
+              name: "consignment-pages",
+              modules: true,
+              script: "export default {};",
+              compatibilityDate: "2026-11-01",
+              assets: { directory: "./public", routerConfig: { has_user_worker: false }, assetConfig: { html_handling: "drop-trailing-slash", not_found_handling: "none" } },
+            },
+          ],
           // The deployed batch timeout is 1 s; tests wait 50 ms so end-to-end runs stay fast.
           queueConsumers: {
             transactions: { maxBatchSize: 50, maxBatchTimeout: 0.05, maxRetries: 5, deadLetterQueue: "transactions-dlq" },

@@ -41,7 +41,9 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function startServer(name, dir, port, state) {
-  const child = spawn("npx", ["wrangler", "dev", "--ip", HOST, "--port", String(port), "--persist-to", state, "--show-interactive-dev-session=false", ...LOG_ARGS], {
+  // As `npm start` runs it: with the pages Worker beside the API when the copy has one.
+  const workers = existsSync(join(dir, "pages", "wrangler.toml")) ? ["-c", "wrangler.toml", "-c", "pages/wrangler.toml"] : [];
+  const child = spawn("npx", ["wrangler", "dev", ...workers, "--ip", HOST, "--port", String(port), "--persist-to", state, "--show-interactive-dev-session=false", ...LOG_ARGS], {
     cwd: dir,
     env,
     detached: true,

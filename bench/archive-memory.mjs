@@ -26,6 +26,8 @@ import { jsonRequest, runScript } from "../scripts/local-http.mjs";
 import { IsolateHeaps } from "./isolate-heaps.mjs";
 
 const HOST = "127.0.0.1";
+/** As `npm start` runs it: the API Worker with the pages Worker beside it. */
+const WORKERS = ["-c", "wrangler.toml", "-c", "pages/wrangler.toml"];
 const PORT = Number(process.env.ARCHMEM_PORT ?? 8811);
 const INSPECTOR_PORT = Number(process.env.ARCHMEM_INSPECTOR_PORT ?? PORT + 1);
 const LARGE_ITEMS = Number(process.env.ARCHMEM_LARGE_ITEMS ?? 100_000);
@@ -68,7 +70,7 @@ async function startServer(state) {
   } catch (e) {
     if (String(e.message).includes("taken")) throw e;
   }
-  const child = spawn("npx", ["wrangler", "dev", "--ip", HOST, "--port", String(PORT), "--inspector-port", String(INSPECTOR_PORT), "--persist-to", state, "--show-interactive-dev-session=false", ...EXTRA_ARGS], {
+  const child = spawn("npx", ["wrangler", "dev", ...WORKERS, "--ip", HOST, "--port", String(PORT), "--inspector-port", String(INSPECTOR_PORT), "--persist-to", state, "--show-interactive-dev-session=false", ...EXTRA_ARGS], {
     env,
     detached: true, // its own process group: measured and stopped as one
     stdio: ["ignore", "pipe", "pipe"],

@@ -24,6 +24,8 @@ import { jsonRequest, runScript } from "../scripts/local-http.mjs";
 import { Inspector } from "./isolate-heaps.mjs";
 
 const HOST = "127.0.0.1";
+/** As `npm start` runs it: the API Worker with the pages Worker beside it. */
+const WORKERS = ["-c", "wrangler.toml", "-c", "pages/wrangler.toml"];
 /** As `npm run bench` runs the API: request log lines off (LOG_REQUESTS=true turns them on). */
 const LOG_ARGS = process.env.LOG_REQUESTS === "true" ? [] : ["--var", "LOG_REQUESTS:false"];
 const PORT = Number(process.env.PROFILE_PORT ?? 8821);
@@ -52,7 +54,7 @@ async function must(method, path, body, expected, key = adminKey) {
 }
 
 async function startServer(state) {
-  const child = spawn("npx", ["wrangler", "dev", "--ip", HOST, "--port", String(PORT), "--inspector-port", String(INSPECTOR_PORT), "--persist-to", state, "--show-interactive-dev-session=false", ...LOG_ARGS], {
+  const child = spawn("npx", ["wrangler", "dev", ...(BARE ? [] : WORKERS), "--ip", HOST, "--port", String(PORT), "--inspector-port", String(INSPECTOR_PORT), "--persist-to", state, "--show-interactive-dev-session=false", ...LOG_ARGS], {
     env,
     cwd: BARE ? join(process.cwd(), "bench", "bare") : process.cwd(),
     detached: true,

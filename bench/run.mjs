@@ -253,8 +253,9 @@ async function main() {
     log("applying D1 migrations to a fresh local state");
     execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", join(state, "main")], { env, stdio: "ignore" });
     log("starting the API and the bare baseline");
-    // As `npm start` runs it: request log lines off locally (scripts/start.mjs says why).
-    const main = await startServer("api", ["--persist-to", join(state, "main"), "--inspector-port", String(INSPECTOR_PORT), "--var", "LOG_REQUESTS:false"], MAIN_PORT);
+    // As `npm start` runs it: the API Worker with the pages Worker beside it, request log lines off
+    // locally (scripts/start.mjs says why).
+    const main = await startServer("api", ["-c", "wrangler.toml", "-c", "pages/wrangler.toml", "--persist-to", join(state, "main"), "--inspector-port", String(INSPECTOR_PORT), "--var", "LOG_REQUESTS:false"], MAIN_PORT);
     const bareServer = await startServer("bare", ["--persist-to", join(state, "bare")], BARE_PORT, join(process.cwd(), "bench", "bare"));
 
     log(`seeding a ${LARGE_ITEMS.toLocaleString()}-item and a ${SMALL_ITEMS.toLocaleString()}-item session`);

@@ -65,7 +65,8 @@ function startEmulator(port, vars) {
 }
 
 let emulator = null;
-const wranglerArgs = ["dev", "--ip", "127.0.0.1", ...(args.includes("--port") ? [] : ["--port", workerPort]), ...args];
+// The API Worker and, beside it, the pages Worker it hands pages to (service binding PAGES).
+const wranglerArgs = ["dev", "-c", "wrangler.toml", "-c", "pages/wrangler.toml", "--ip", "127.0.0.1", ...(args.includes("--port") ? [] : ["--port", workerPort]), ...args];
 if (shopifyPort !== "none") {
   const vars = readVars(".dev.vars");
   if (!vars.SHOPIFY_ADMIN_TOKEN || !vars.SHOPIFY_WEBHOOK_SECRET) {

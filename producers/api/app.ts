@@ -56,9 +56,16 @@ app.route("/v1/events", liveTickets);
 app.route("/v1/archive", archive);
 app.route("/v1/me", me);
 
-app.notFound((c) =>
-  c.json({ error: new AppError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`).toBody() }, 404),
-);
+/**
+ * Not a route of the API: a GET or HEAD outside /v1 is a page of public/, answered by the pages
+ * Worker (service binding PAGES, pages/wrangler.toml) on this same origin; anything else is the
+ * API's 404 in the envelope.
+ */
+app.notFound((c) => {
+  const page = (c.req.method === "GET" || c.req.method === "HEAD") && !c.req.path.startsWith("/v1/");
+  if (page && c.env.PAGES) return c.env.PAGES.fetch(c.req.raw);
+  return c.json({ error: new AppError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`).toBody() }, 404);
+});
 
 /** The one place an error becomes an HTTP answer: the error envelope of the API (README). */
 app.onError((error, c) => {
