@@ -9,9 +9,10 @@ import { ONLINE_ACTOR, ONLINE_REGISTER } from "./online";
  * Online sales as the archive copies them: the rows a register session gives of its transactions,
  * their items and its audit trail, made from `online_sales` (one line per transaction, the message
  * it sent holding the consignor, rate and commission) and from this object's audit rows written by
- * the online channel (ONLINE_ACTOR). Refused lines are conflicts and withdrawn lines (refunded before
- * their order came) never sold: neither is a transaction; their audit rows are copied with the rest. Nothing here is ever pruned: the rows answer redeliveries and
- * refunds for as long as the event runs.
+ * the online channel (ONLINE_ACTOR). Refused lines are conflicts and withdrawn lines (refunded
+ * before their order came) never sold: neither is a transaction; their audit rows are copied with
+ * the rest. Nothing here is ever pruned: the rows answer redeliveries and refunds for as long as
+ * the event runs.
  */
 
 const TRANSACTIONS = `SELECT o.tx_id AS id, '${ONLINE_REGISTER}' AS register_id, o.order_name AS shopper_code, NULL AS hold_id,

@@ -3,7 +3,7 @@ import { AppError } from "../../lib/errors";
 import type { AppEnv } from "./context";
 
 /** The binding's limit and window (wrangler.toml `[[ratelimits]]`: `limit`, `period`). */
-export const KEY_LIMIT = 600;
+const KEY_LIMIT = 600;
 const PERIOD_SECONDS = 10;
 /**
  * Requests of one key this isolate lets through in a window without asking the binding: ten
@@ -16,7 +16,7 @@ const MAX_KEYS = 10_000;
 const windows = new Map<string, { window: number; count: number }>();
 
 /** Counts one request of `keyId` here; returns its number in the current window. */
-export function countHere(keyId: string, now: number): number {
+function countHere(keyId: string, now: number): number {
   const window = Math.floor(now / (PERIOD_SECONDS * 1000));
   let entry = windows.get(keyId);
   if (!entry || entry.window !== window) {
