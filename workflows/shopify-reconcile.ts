@@ -4,7 +4,7 @@ import { unwrap } from "../lib/errors";
 import { bulkListingResults, bulkState, startBulkListing, type BulkLine } from "../lib/shopify/bulk";
 import { ShopifyClient, ShopifyStop } from "../lib/shopify/client";
 import { shopifyConfig } from "../lib/shopify/config";
-import { catalogueResults, startCatalogueQuery } from "../lib/shopify/drift";
+import { readCatalogue, startCatalogueQuery } from "../lib/shopify/drift";
 import { ordersSince } from "../lib/shopify/orders";
 import { pushPlan, resolveLocation } from "../lib/shopify/push";
 import { ensureWebhookSubscriptions } from "../lib/shopify/subscriptions";
@@ -176,15 +176,17 @@ export class ShopifyReconcileWorkflow extends WorkflowEntrypoint<Env, ShopifyRec
       const operationId = await step.do("drift: start the bulk query", STEP, () => guarded((client) => startCatalogueQuery(client, eventId)));
       const url = await this.awaitBulk(step, "drift", operationId, guarded);
       output.drift = await step.do("drift: compare", STEP, async () => {
-        const states = await catalogueResults(url);
+        // Read as it downloads, compared 2,000 items at a time: only the product ids are kept whole.
         let checked = 0;
         let conflicts = 0;
-        for (let i = 0; i < states.length; i += 2_000) {
-          const page = unwrap(await inventory.shopifyDrift(states.slice(i, i + 2_000)));
+        const present: string[] = [];
+        await readCatalogue(url, 2_000, async (states) => {
+          const page = unwrap(await inventory.shopifyDrift(states));
           checked += page.checked;
           conflicts += page.conflicts;
-        }
-        const { relisted } = unwrap(await inventory.shopifyDriftMissing(states.map((s) => s.productId)));
+          for (const s of states) present.push(s.productId);
+        });
+        const { relisted } = unwrap(await inventory.shopifyDriftMissing(present));
         return { checked, conflicts, relisted };
       });
     }
