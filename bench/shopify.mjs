@@ -168,8 +168,19 @@ async function main() {
     sold.push({ itemId, answeredAt: Date.now() });
     await sleep(SALE_GAP_MS);
   }
+  // Register sales reach the Inventory through the queue (up to its 1 s batch wait): only once it
+  // holds every one of them sold does "settled" mean their zeros reached Shopify.
+  for (const sale of sold) {
+    for (const until = Date.now() + 60_000; ; await sleep(100)) {
+      const item = await must("GET", `/v1/events/${eventId}/items/${sale.itemId}`, undefined, [200]);
+      if (item.status === "sold") {
+        sale.inventoryItem = numericId(item.shopifyInventoryItemId);
+        break;
+      }
+      if (Date.now() > until) throw new Error(`${sale.itemId} not sold in the Inventory after 60 s: ${JSON.stringify(item)}`);
+    }
+  }
   await waitSettled(eventId, 60_000);
-  for (const sale of sold) sale.inventoryItem = numericId((await must("GET", `/v1/events/${eventId}/items/${sale.itemId}`, undefined, [200])).shopifyInventoryItemId);
   const deliveries = (await emulator("GET", `webhooks?topic=${encodeURIComponent("inventory_levels/update")}&since=${since}&limit=100000`)).body.deliveries;
   const zeroAt = new Map();
   for (const d of deliveries) {
