@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BasisPoints, EpochMs, Id, ONLINE_SESSION, PriceCents, Role, Text, Tier, TransactionId } from "./common";
+import { BasisPoints, EpochMs, FEES_SESSION, Id, ONLINE_SESSION, PriceCents, Role, Text, Tier, TransactionId } from "./common";
 
 /** Items one bulk upsert may carry. */
 export const MAX_ITEMS_PER_UPSERT = 5_000;
@@ -89,7 +89,10 @@ export type ItemPatch = z.infer<typeof ItemPatch>;
 
 export const SessionCreate = z
   .strictObject({
-    id: Id.refine((id) => id !== ONLINE_SESSION, `"${ONLINE_SESSION}" is the session of online sales, not one to create`),
+    id: Id.refine((id) => id !== ONLINE_SESSION, `"${ONLINE_SESSION}" is the session of online sales, not one to create`).refine(
+      (id) => id !== FEES_SESSION,
+      `"${FEES_SESSION}" is where the archive keeps consignor fees, not a session to create`,
+    ),
     name: Text(200),
     startTime: EpochMs,
     endTime: EpochMs,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, ONLINE_SESSION } from "./common";
+import { FEES_SESSION, Id, ONLINE_SESSION } from "./common";
 
 /** What an archive run copies from each completed session, and from which object. */
 export const SESSION_KINDS = ["transactions", "transaction_items", "audit"] as const;
@@ -53,8 +53,9 @@ export interface ArchivePart {
 }
 
 /**
- * One session as the nightly run finds it: a register session, or an event's online channel
- * (session ONLINE_SESSION, whose rows the Inventory holds and which is never pruned).
+ * One session as the nightly run finds it: a register session, an event's online channel
+ * (session ONLINE_SESSION, whose rows the Inventory holds and which is never pruned), or an event's
+ * consignor fees (session FEES_SESSION: the ledger's fee entries, which belong to no sale).
  */
 export interface ArchiveCandidate {
   eventId: string;
@@ -70,6 +71,8 @@ export interface ArchiveCandidate {
 
 /** Whether the session is an event's online channel (the archive reads its rows from the Inventory). */
 export const isOnline = (s: { sessionId: string }) => s.sessionId === ONLINE_SESSION;
+/** Whether the session is an event's consignor fees (only ledger entries: the archive copies no session rows). */
+export const isFees = (s: { sessionId: string }) => s.sessionId === FEES_SESSION;
 /** D1's `audit_log.source` of a session's archived audit rows (and the first part of their ids). */
 export const auditSource = (s: { sessionId: string }) => (isOnline(s) ? "shopify" : "session");
 

@@ -13,6 +13,11 @@ export const Id = z
  * Inventory, never a register session's id (so its archive and ledger rows are its own).
  */
 export const ONLINE_SESSION = "online";
+/**
+ * The session id of an event's consignor fee entries in the archive: a pseudo-session whose only
+ * rows are the ledger's `fee` entries (they belong to no sale), never a register session's id.
+ */
+export const FEES_SESSION = "fees";
 
 export const TransactionId = z
   .string()

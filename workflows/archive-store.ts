@@ -3,10 +3,11 @@ import { hex, sha256Hex, sha256OfChunks } from "../lib/crypto";
 import { gzipChunks } from "../lib/gzip";
 import { unwrap } from "../lib/errors";
 import { sessionObjectName } from "../lib/ids";
-import { ONLINE_SESSION } from "../schemas/common";
+import { FEES_SESSION, ONLINE_SESSION } from "../schemas/common";
 import {
   ARCHIVE_KINDS,
   ARCHIVE_PAGE,
+  isFees,
   isOnline,
   LEDGER_KINDS,
   SESSION_KINDS,
@@ -57,7 +58,7 @@ export async function sessionsToArchive(env: Env): Promise<ArchiveCandidate[]> {
     const pruned = summary.archivedAt !== null;
     if (!pruned || version !== (row.archived_version ?? "")) found.push({ ...s, pruned, version });
   }
-  return [...found, ...(await onlineChannelsToArchive(env, ledgers))];
+  return [...found, ...(await onlineChannelsToArchive(env, ledgers)), ...(await feesToArchive(env, ledgers))];
 }
 
 type LedgerStates = Awaited<ReturnType<typeof ledgerStates>>;
@@ -83,6 +84,27 @@ async function onlineChannelsToArchive(env: Env, ledgers: Map<string, LedgerStat
   }
   return found;
 }
+
+/**
+ * The consignor fees (session `fees`) of every event that has fee entries, when they changed since
+ * the last copy (the ledger's version of them: entries are only ever added). Only ledger entries:
+ * there are no session rows to copy or prune.
+ */
+async function feesToArchive(env: Env, ledgers: Map<string, LedgerStates>): Promise<ArchiveCandidate[]> {
+  const { results: events } = await env.DB.prepare("SELECT id FROM events ORDER BY id").all<{ id: string }>();
+  const { results: copied } = await env.DB.prepare("SELECT event_id, archived_version FROM fee_archives").all<{ event_id: string; archived_version: string }>();
+  const copiedVersion = new Map(copied.map((r) => [r.event_id, r.archived_version]));
+  const found: ArchiveCandidate[] = [];
+  for (const { id: eventId } of events) {
+    if (!ledgers.has(eventId)) ledgers.set(eventId, await ledgerStates(env, eventId));
+    const version = ledgers.get(eventId)![FEES_SESSION]?.version;
+    if (version && version !== copiedVersion.get(eventId)) found.push({ eventId, sessionId: FEES_SESSION, pruned: false, version });
+  }
+  return found;
+}
+
+/** The output's reason for an event's fees: they stay in the ledger, which statements and payouts read. */
+export const FEES_NOT_PRUNED = "not pruned: consignor fee entries stay in the ledger, which statements and payouts read";
 
 /** The output's reason for the online channel, which the archive never prunes. */
 export const ONLINE_NOT_PRUNED =
@@ -134,7 +156,7 @@ export async function archivePage(env: Env, s: SessionRef, kind: ArchiveKind, pa
 
 /**
  * Writes the session's manifest. A pruned session copies only the ledger's kinds again: its own
- * kinds keep the parts the manifest of the run that pruned it lists.
+ * kinds keep the parts the manifest of the run that pruned it lists. An event's fees have none.
  */
 export async function writeManifest(env: Env, s: ArchiveCandidate, parts: Partial<Record<ArchiveKind, ArchivePart[]>>): Promise<ArchiveManifest> {
   let previous: ArchiveManifest | null = null;
@@ -146,7 +168,7 @@ export async function writeManifest(env: Env, s: ArchiveCandidate, parts: Partia
   const kinds = Object.fromEntries(
     ARCHIVE_KINDS.map((k) => {
       const own = parts[k];
-      if (own === undefined) return [k, previous!.kinds[k]];
+      if (own === undefined) return [k, previous?.kinds[k] ?? { count: 0, parts: [] }];
       return [k, { count: own.reduce((n, p) => n + p.count, 0), parts: own }];
     }),
   ) as ArchiveManifest["kinds"];
@@ -210,9 +232,9 @@ export async function pruneSession(env: Env, s: SessionRef, manifest: ArchiveMan
 
 /** Records in D1 what was archived: the version copied, and the prune (or why not). */
 export async function recordArchived(env: Env, s: ArchiveCandidate, pruned: boolean, note: string | null) {
-  if (isOnline(s)) {
+  if (isOnline(s) || isFees(s)) {
     await env.DB.prepare(
-      `INSERT INTO online_archives (event_id, archived_version, archive_note, archived_at) VALUES (?, ?, ?, ?)
+      `INSERT INTO ${isOnline(s) ? "online_archives" : "fee_archives"} (event_id, archived_version, archive_note, archived_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (event_id) DO UPDATE SET archived_version = excluded.archived_version, archive_note = excluded.archive_note, archived_at = excluded.archived_at`,
     )
       .bind(s.eventId, s.version, note, Date.now())

@@ -1,7 +1,7 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
-import { ARCHIVE_KINDS, LEDGER_KINDS, ArchiveParams, isOnline, type ArchiveCandidate, type ArchiveKind, type ArchivePart } from "../schemas/archive";
-import { archivePage, ONLINE_NOT_PRUNED, pruneSession, pruneVerdict, recordArchived, sessionsToArchive, verifyArchive, writeManifest } from "./archive-store";
+import { ARCHIVE_KINDS, LEDGER_KINDS, ArchiveParams, isFees, isOnline, type ArchiveCandidate, type ArchiveKind, type ArchivePart } from "../schemas/archive";
+import { archivePage, FEES_NOT_PRUNED, ONLINE_NOT_PRUNED, pruneSession, pruneVerdict, recordArchived, sessionsToArchive, verifyArchive, writeManifest } from "./archive-store";
 
 const STEP: WorkflowStepConfig = { retries: { limit: 5, delay: "5 seconds", backoff: "exponential" }, timeout: "2 minutes" };
 
@@ -43,7 +43,8 @@ export class ArchiveWorkflow extends WorkflowEntrypoint<Env, ArchiveParams> {
 
   private async archiveSession(s: ArchiveCandidate, step: WorkflowStep) {
     const name = `${s.eventId}/${s.sessionId}`;
-    const kinds: readonly ArchiveKind[] = s.pruned ? LEDGER_KINDS : ARCHIVE_KINDS;
+    // A pruned session, or an event's fees: only the ledger's rows.
+    const kinds: readonly ArchiveKind[] = s.pruned || isFees(s) ? LEDGER_KINDS : ARCHIVE_KINDS;
     const parts: Partial<Record<ArchiveKind, ArchivePart[]>> = {};
     for (const kind of kinds) {
       const done: ArchivePart[] = [];
@@ -61,6 +62,7 @@ export class ArchiveWorkflow extends WorkflowEntrypoint<Env, ArchiveParams> {
     let pruned = s.pruned;
     let reason: string | null = null;
     if (isOnline(s)) reason = ONLINE_NOT_PRUNED;
+    else if (isFees(s)) reason = FEES_NOT_PRUNED;
     else if (!s.pruned) {
       const verdict = await step.do(`check the ledger is complete for ${name}`, STEP, () => pruneVerdict(this.env, s));
       if (verdict.prune) {

@@ -1,11 +1,22 @@
 import type { Sql } from "../../lib/sql";
 import { ARCHIVE_PAGE, type ArchivePage, type ArchiveRow, type LedgerKind } from "../../schemas/archive";
+import { FEES_SESSION } from "../../schemas/common";
+import { FEE_TX_ID } from "./fees";
 
-/** A page of one session's calculations or ledger entries for the archive, in key order. */
+/** The fee entries (kind `fee`, belonging to no sale) as the archive's pseudo-session FEES_SESSION (through the index `entries_once`). */
+const FEE_ENTRIES = `SELECT e.seq, e.consignor_id, e.tx_id, '${FEES_SESSION}' AS session_id, e.kind, e.amount, e.batch_id, e.created_at
+  FROM entries e WHERE e.tx_id = '${FEE_TX_ID}' AND e.kind = 'fee'`;
+
+/**
+ * A page of one session's calculations or ledger entries for the archive, in key order. Session
+ * FEES_SESSION has no calculations; its entries are the event's fee entries.
+ */
 export function archivePage(sql: Sql, kind: LedgerKind, sessionId: string, after: string, limit: number): ArchivePage {
   const size = Math.min(limit, ARCHIVE_PAGE);
   const rows =
-    kind === "calculations"
+    sessionId === FEES_SESSION && kind === "ledger_entries"
+      ? sql.all<ArchiveRow>(`${FEE_ENTRIES} AND e.seq > ? ORDER BY e.seq LIMIT ?`, Number(after || 0), size)
+      : kind === "calculations"
       ? sql.all<ArchiveRow>(
           `SELECT tx_id, session_id, status, attempts, error_code, error, sale_total, base_amount, bonus_amount, total_amount,
              voided_at, occurred_at, completed_at FROM calculations WHERE session_id = ? AND tx_id > ? ORDER BY tx_id LIMIT ?`,
@@ -62,6 +73,9 @@ export function sessionStates(sql: Sql): Record<string, LedgerSessionState> {
   for (const r of sql.all<{ session_id: string | null; n: number }>("SELECT session_id, COUNT(*) AS n FROM held_voids GROUP BY session_id")) {
     if (r.session_id !== null) state(r.session_id).voidsHeld = r.n;
   }
+  // The fee entries, as their pseudo-session: only added to, so their count and last seq are their version.
+  const fees = sql.one<{ n: number; last: number | null }>(`SELECT COUNT(*) AS n, MAX(seq) AS last FROM (${FEE_ENTRIES})`)!;
+  if (fees.n > 0) state(FEES_SESSION).parts.push(fees.n, fees.last);
   return Object.fromEntries(
     Object.entries(states).map(([id, { parts, ...rest }]) => [id, { ...rest, version: parts.join(".") }]),
   );
