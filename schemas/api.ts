@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { UUID_PATTERN } from "../lib/ids";
 import { BasisPoints, EpochMs, FEES_SESSION, Id, ONLINE_SESSION, PriceCents, Role, Text, Tier, TransactionId } from "./common";
 
 /** Items one bulk upsert may carry. */
@@ -61,6 +62,13 @@ export const ItemInput = z.strictObject({
 export type ItemInput = z.infer<typeof ItemInput>;
 
 export const ItemsUpsert = z.strictObject({
+  requestId: z
+    .string()
+    .regex(UUID_PATTERN, "a UUID")
+    .optional()
+    .describe(
+      "A UUID made once per submission and sent again with it after a lost answer: the same call again answers the same ids (200, `Idempotent-Replayed: true`) and adds nothing; another body or key with it is 422 IDEMPOTENCY_KEY_REUSED. Without it, items without an id are added again by a repeat.",
+    ),
   items: z
     .array(ItemInput)
     .min(1)

@@ -589,7 +589,7 @@ export type ResponseSchemasMatchTheCode = [
   Check<Same<typeof EventRecord, Rpc<Inventory["getEvent"]>>>,
   Check<Same<typeof EventRecord, Rpc<Inventory["setItemRules"]>>>,
   Check<Same<typeof CloseOutcome, Rpc<Inventory["closeEvent"]>>>,
-  Check<Same<typeof ItemsUpserted, Rpc<Inventory["upsertItems"]>>>,
+  Check<Same<typeof ItemsUpserted, Rpc<Inventory["upsertItems"]>["value"]>>,
   Check<Same<typeof InventoryItem, Rpc<Inventory["getItem"]>>>,
   Check<Same<typeof InventoryItem, Rpc<Inventory["patchItem"]>>>,
   Check<Same<typeof ItemDeleted, Rpc<Inventory["deleteItem"]>>>,

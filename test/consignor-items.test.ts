@@ -69,4 +69,31 @@ describe("consignors enter their own items", () => {
     const created = await call("PUT", "/v1/events/ent-admin/items", { body: { items: [entry("Any", 1), { ...entry("Other", 3), consignorId: "c2" }] } });
     expect(created.body).toEqual({ created: 2, updated: 0, ids: ["c1-2", "c2-1"] });
   });
+
+  it("a submission repeated after a lost answer adds its items once (requestId), and the id is the submission's alone", async () => {
+    await seedEvent("ent-again", [item("x-1", "c2", 500)]);
+    const key = await consignorKey("ent-again", "c1");
+    const other = await consignorKey("ent-again", "c1");
+    const requestId = crypto.randomUUID();
+    const body = { requestId, items: [entry("Blocks", 500), entry("Puzzle", 250)] };
+    const first = await call("PUT", "/v1/events/ent-again/items", { key, body });
+    expect({ status: first.status, body: first.body, replayed: first.headers.get("Idempotent-Replayed") }).toEqual({
+      status: 200,
+      body: { created: 2, updated: 0, ids: ["c1-1", "c1-2"] },
+      replayed: null,
+    });
+    // The phone never heard back and sends it again, twice: the same answer, nothing added.
+    for (let i = 0; i < 2; i++) {
+      const again = await call("PUT", "/v1/events/ent-again/items", { key, body });
+      expect({ status: again.status, body: again.body, replayed: again.headers.get("Idempotent-Replayed") }).toEqual({ status: 200, body: first.body, replayed: "true" });
+    }
+    // The same id with another body, or from another key, is refused and changes nothing.
+    expectError(await call("PUT", "/v1/events/ent-again/items", { key, body: { requestId, items: [entry("Blocks", 600)] } }), 422, "IDEMPOTENCY_KEY_REUSED");
+    expectError(await call("PUT", "/v1/events/ent-again/items", { key: other, body }), 422, "IDEMPOTENCY_KEY_REUSED");
+    expectError(await call("PUT", "/v1/events/ent-again/items", { key, body: { requestId: "not-a-uuid", items: [entry("Ball", 300)] } }), 400, "VALIDATION_FAILED");
+    const listed = await call("GET", "/v1/events/ent-again/items?consignorId=c1", { key });
+    expect(listed.body.items.map((i: any) => [i.id, i.price])).toEqual([["c1-1", 500], ["c1-2", 250]]);
+    // A new submission (a new id) adds as before; without an id a repeat adds again, as documented.
+    expect((await call("PUT", "/v1/events/ent-again/items", { key, body: { requestId: crypto.randomUUID(), items: [entry("Blocks", 500)] } })).body.ids).toEqual(["c1-3"]);
+  });
 });

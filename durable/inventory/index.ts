@@ -19,6 +19,7 @@ import { applyPatch, checkPatch, countByStatus, deleteItem, findItem, itemView, 
 import { closeEvent, unsoldReport, type CloseOutcome, type UnsoldReport } from "./closing";
 import { batchOf, saleOf, voidOf, type RejectedMessage, type SaleOutcome } from "./sales";
 import { itemRow, MIGRATIONS } from "./schema";
+import { withItemRequest } from "./item-requests";
 import { shopifyConfig } from "../../lib/shopify/config";
 import type { ShopifyConflict, ShopifyPlan, ShopifyProductState, ShopifyPushed, ShopifyReconcileParams, ShopifyStatus } from "../../schemas/shopify";
 import {
@@ -98,12 +99,17 @@ export class Inventory extends DurableObject<Env> {
   // ---------------------------------------------------------------- items
 
   /** Creates or replaces items, all or none (ITEM_LOCKED names every item no longer modifiable). */
-  async upsertItems(items: ItemInput[], actor: Actor): Promise<Result<{ created: number; updated: number; ids: string[] }>> {
+  /** Creates or replaces items; with a request (its id and body hash) a repeat answers as the first call did. */
+  async upsertItems(
+    items: ItemInput[],
+    actor: Actor,
+    request: { id: string; bodyHash: string } | null = null,
+  ): Promise<Result<Replayable<{ created: number; updated: number; ids: string[] }>>> {
     return attempt(async () => {
       requireOpen(this.sql);
       const now = Date.now();
-      const saved = this.ctx.storage.transactionSync(() => saveItems(this.sql, items, actor, now));
-      await this.relayShopify();
+      const saved = this.ctx.storage.transactionSync(() => withItemRequest(this.sql, request, actor, now, () => saveItems(this.sql, items, actor, now)));
+      if (!saved.replayed) await this.relayShopify();
       return saved;
     });
   }

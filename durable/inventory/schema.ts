@@ -144,6 +144,11 @@ export const MIGRATIONS: string[][] = [
     `ALTER TABLE online_sales ADD COLUMN void_reason TEXT`,
     `CREATE INDEX audit_of_online_sales ON audit (seq) WHERE actor = 'system:shopify-orders'`,
   ],
+  // Item entry repeated after a lost answer (item-requests.ts): each request id, whose it was, a hash
+  // of what it sent, and what it was answered.
+  [
+    `CREATE TABLE item_requests (request_id TEXT PRIMARY KEY, key_id TEXT NOT NULL, body_hash TEXT NOT NULL, answer TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID`,
+  ],
 ];
 
 export type ItemRow = {

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { sha256Hex } from "../../lib/crypto";
 import { AppError, unwrap } from "../../lib/errors";
 import { ItemPatch, ItemsUpsert } from "../../schemas/api";
 import { EpochMs, Id } from "../../schemas/common";
@@ -25,17 +26,20 @@ items.put("/:eventId/items", documented({
   access: ["admin", "consignor"],
   body: ItemsUpsert,
   responses: { 200: json(ItemsUpserted, "How many were created and replaced, and every id.") },
-  errors: ["NOT_FOUND", "EVENT_CLOSED", "ITEM_LOCKED", "ITEM_RULE_VIOLATED"],
+  errors: ["NOT_FOUND", "EVENT_CLOSED", "ITEM_LOCKED", "ITEM_RULE_VIOLATED", "IDEMPOTENCY_KEY_REUSED"],
   errorNotes: { FORBIDDEN: "The key's role may not call this route, belongs to another event, or (a consignor key) an item is another consignor's." },
 }, async (c) => {
   const eventId = parse(Id, c.req.param("eventId"), "eventId");
   const actor = authorize(c, ["admin", "consignor"], { eventId });
-  const { items: input } = await parseBody(c, ItemsUpsert);
+  const { items: input, requestId } = await parseBody(c, ItemsUpsert);
   if (actor.role === "consignor") {
     const other = input.find((i) => i.consignorId !== actor.consignorId);
     if (other) throw new AppError("FORBIDDEN", `a consignor key enters items for its own consignor only (not ${other.consignorId})`);
   }
-  return c.json(unwrap(await inventoryOf(c.env, eventId).upsertItems(input, actor)));
+  const request = requestId ? { id: requestId.toLowerCase(), bodyHash: await sha256Hex(JSON.stringify(input)) } : null;
+  const saved = unwrap(await inventoryOf(c.env, eventId).upsertItems(input, actor, request));
+  if (saved.replayed) c.header("Idempotent-Replayed", "true");
+  return c.json(saved.value, 200);
 }));
 
 const ItemListQuery = z.strictObject({

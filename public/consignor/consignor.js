@@ -12,7 +12,9 @@ const settings = {
 };
 const lastPrintKey = () => `consignor.v1.printed.${settings.get().eventId}.${settings.get().consignorId}`;
 
-const view = { event: null, consignor: null, items: [], editing: null };
+// `adding`: the new item last sent without an answer, with its request id, so saving the same item
+// again (the phone never heard back) repeats that request and cannot add the item twice.
+const view = { event: null, consignor: null, items: [], editing: null, adding: null };
 
 const s = () => settings.get();
 const api = (method, path, body) => call(s().key, method, path, body);
@@ -206,9 +208,17 @@ async function saveItem(e) {
   button.disabled = true;
   try {
     const editing = view.editing;
-    const answer = editing
-      ? await api("PATCH", ev(`/items/${encodeURIComponent(editing.id)}`), { version: editing.version, ...item })
-      : await api("PUT", ev("/items"), { items: [{ consignorId: s().consignorId, ...item }] });
+    let answer;
+    if (editing) answer = await api("PATCH", ev(`/items/${encodeURIComponent(editing.id)}`), { version: editing.version, ...item });
+    else {
+      const items = [{ consignorId: s().consignorId, ...item }];
+      const same = view.adding && JSON.stringify(view.adding.items) === JSON.stringify(items);
+      if (!same) view.adding = { requestId: crypto.randomUUID(), items };
+      answer = await api("PUT", ev("/items"), { requestId: view.adding.requestId, items });
+      // A lost answer or a server error keeps the request for the next try (it may have been saved);
+      // a success or a refusal (4xx: nothing changed) settles it.
+      if (answer.ok || (answer.status >= 400 && answer.status < 500)) view.adding = null;
+    }
     if (!answer.ok) {
       say(message, words(answer.error), "bad");
       if (answer.error.code === "VERSION_CONFLICT" || answer.error.code === "ITEM_LOCKED") {

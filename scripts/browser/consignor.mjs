@@ -1,5 +1,5 @@
-// The consignor's page's browser test, on an event of its own: i (an item entered, its tags
-// printed, its sale seen on the consignor's statement).
+// The consignor's page's browser test, on an event of its own: i (an item entered, one saved again
+// after its answer was lost and kept once, its tags printed, its sale seen on the statement).
 import assert from "node:assert/strict";
 import { adminKey, EVENT, must, origin, page, sleep } from "./harness.mjs";
 
@@ -9,7 +9,7 @@ const test = (name, fn) => tests.push({ name, fn });
 /** The consignor's event (test i). */
 const CON = `${EVENT}-con`;
 
-test("i. a consignor enters an item on /consignor, sees it, and after a register sells it sees the sale on their page", async ({ browser }) => {
+test("i. a consignor enters items on /consignor (one saved again after a lost answer, kept once), and after a register sells one sees the sale on their page", async ({ browser }) => {
   await must("POST", "/v1/events", { id: CON, name: "Consignors' test sale" }, [201], adminKey);
   await must("PUT", `/v1/events/${CON}/rates`, { base: 6000, volunteerBonus: 1000, superBonus: 1500 }, [200], adminKey);
   await must("PUT", `/v1/events/${CON}/consignors/c7`, { name: "Grace", tier: "volunteer" }, [201], adminKey);
@@ -47,6 +47,29 @@ test("i. a consignor enters an item on /consignor, sees it, and after a register
     assert.match(await p.textContent("#item-message"), /Added: tag number c7-1/);
     const row = await p.textContent('#items-table tr[data-item="c7-1"]');
     assert.ok(row.includes("Rain boots, red") && row.includes("$12.00") && row.includes("you can change it"), row);
+
+    // A save whose answer is lost (the server saved it; the phone heard nothing), then saved again:
+    // the item is there once, with the number the first try got.
+    await p.fill("#item-title", "Mittens");
+    await p.fill("#item-category", "accessories");
+    await p.fill("#item-size", "4T");
+    await p.fill("#item-price", "3");
+    let lost = 0;
+    await p.route("**/v1/events/*/items", async (route) => {
+      if (route.request().method() !== "PUT" || lost > 0) return route.fallback();
+      lost++;
+      await route.fetch(); // reaches the server, which saves the item…
+      await route.abort("failed"); // …but its answer never reaches the page
+    });
+    await p.click("#item-save");
+    await p.waitForFunction(() => document.getElementById("item-message").classList.contains("bad"));
+    assert.equal(lost, 1);
+    await p.click("#item-save");
+    await p.waitForSelector('#items-table tr[data-item="c7-2"]');
+    assert.match(await p.textContent("#item-message"), /Added: tag number c7-2/);
+    await p.unroute("**/v1/events/*/items");
+    const mine = await must("GET", `/v1/events/${CON}/items?consignorId=c7`, undefined, [200], adminKey);
+    assert.deepEqual(mine.items.map((i) => [i.id, i.title]), [["c7-1", "Rain boots, red"], ["c7-2", "Mittens"]]);
 
     // Tags: the PDF comes with the key and opens in a new tab.
     const [tab] = await Promise.all([context.waitForEvent("page"), p.click("#print-all")]);
