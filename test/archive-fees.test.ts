@@ -6,20 +6,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { type ArchiveManifest } from "../schemas/archive";
 import { verifyArchive } from "../workflows/archive-store";
-import { archivedRows, call, checkout, createSession, expectError, item, seedEvent } from "./helpers";
-
-type Output = {
-  sessions: { eventId: string; sessionId: string; pruned: boolean; reason: string | null; rows: number }[];
-  failed: { eventId: string; sessionId: string; error: string }[];
-};
-
-async function archiveNow(): Promise<Output> {
-  const started = await call("POST", "/v1/archive", { body: { force: true } });
-  expect(started.status).toBe(201);
-  const id = started.body.instanceId as string;
-  await vi.waitFor(async () => expect((await call("GET", `/v1/archive/${id}`)).body.status).toBe("complete"), { timeout: 30_000, interval: 50 });
-  return (await call("GET", `/v1/archive/${id}`)).body.output as Output;
-}
+import { archivedRows, archiveNow, call, checkout, createSession, expectError, item, seedEvent } from "./helpers";
 
 const statement = async (eventId: string, consignorId: string) => (await call("GET", `/v1/events/${eventId}/consignors/${consignorId}/statement`)).body;
 const d1Entries = async (eventId: string, sessionId: string) =>

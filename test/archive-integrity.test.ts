@@ -2,20 +2,9 @@ import { env, introspectWorkflow, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import type { ArchiveManifest } from "../schemas/archive";
 import { verifyArchive } from "../workflows/archive-store";
-import { archivedRows, call, checkout, createSession, item, seedEvent } from "./helpers";
+import { archivedRows, archiveNow, call, checkout, createSession, item, seedEvent } from "./helpers";
 
 /** The archive waits for the ledger, keeps up with rows that change after it ran, and verifies content. */
-
-async function archiveNow() {
-  const started = await call("POST", "/v1/archive", { body: { force: true } });
-  expect(started.status).toBe(201);
-  const id = started.body.instanceId as string;
-  await vi.waitFor(async () => expect((await call("GET", `/v1/archive/${id}`)).body.status).toBe("complete"), { timeout: 20_000, interval: 50 });
-  return (await call("GET", `/v1/archive/${id}`)).body.output as {
-    sessions: { eventId: string; sessionId: string; pruned: boolean; reason: string | null; rows: number }[];
-    failed: { eventId: string; sessionId: string; error: string }[];
-  };
-}
 
 const calculation = async (eventId: string, tx: string) => (await call("GET", `/v1/events/${eventId}/commissions/calculations/${tx}`)).body;
 const waitFor = (eventId: string, tx: string, status: string) =>

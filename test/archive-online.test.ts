@@ -6,25 +6,12 @@ import { describe, expect, it, vi } from "vitest";
 import { unwrap } from "../lib/errors";
 import { ARCHIVE_KINDS, type ArchiveKind, type ArchiveManifest, type ArchivePage } from "../schemas/archive";
 import { verifyArchive } from "../workflows/archive-store";
-import { archivedRows, call, checkout, createSession, expectError } from "./helpers";
+import { archivedRows, archiveNow, call, checkout, createSession, expectError } from "./helpers";
 import { enabledEvent, orderOnline, refundLine, webhookSink } from "./shopify-helpers";
 
 const { deliver } = webhookSink(["ORDERS_CREATE", "REFUNDS_CREATE"]);
 
 type Row = Record<string, unknown>;
-type Output = {
-  sessions: { eventId: string; sessionId: string; pruned: boolean; reason: string | null; rows: number }[];
-  failed: { eventId: string; sessionId: string; error: string }[];
-};
-
-async function archiveNow(): Promise<Output> {
-  const started = await call("POST", "/v1/archive", { body: { force: true } });
-  expect(started.status).toBe(201);
-  const id = started.body.instanceId as string;
-  await vi.waitFor(async () => expect((await call("GET", `/v1/archive/${id}`)).body.status).toBe("complete"), { timeout: 30_000, interval: 50 });
-  return (await call("GET", `/v1/archive/${id}`)).body.output as Output;
-}
-
 const statement = async (eventId: string) => (await call("GET", `/v1/events/${eventId}/consignors/c1/statement`)).body;
 
 /** What D1 holds of one session of the event, per kind, in key order. */

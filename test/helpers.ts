@@ -1,5 +1,5 @@
 import { exports } from "cloudflare:workers";
-import { expect } from "vitest";
+import { expect, vi } from "vitest";
 import { gunzipText } from "../lib/gzip";
 
 export const ADMIN = "test-admin-key";
@@ -98,4 +98,19 @@ export async function archivedRows(bucket: R2Bucket, key: string): Promise<Recor
   expect(object.httpMetadata).toMatchObject({ contentType: "application/x-ndjson", contentEncoding: "gzip" });
   const text = await gunzipText(object.body);
   return text.trimEnd().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** What a run of the nightly archive reports: each session copied (pruned or why not), each that failed. */
+export interface ArchiveRunOutput {
+  sessions: { eventId: string; sessionId: string; pruned: boolean; reason: string | null; rows: number }[];
+  failed: { eventId: string; sessionId: string; error: string }[];
+}
+
+/** Runs the nightly archive now (`force`) and waits for its output. */
+export async function archiveNow(): Promise<ArchiveRunOutput> {
+  const started = await call("POST", "/v1/archive", { body: { force: true } });
+  expect(started.status).toBe(201);
+  const id = started.body.instanceId as string;
+  await vi.waitFor(async () => expect((await call("GET", `/v1/archive/${id}`)).body.status).toBe("complete"), { timeout: 30_000, interval: 50 });
+  return (await call("GET", `/v1/archive/${id}`)).body.output as ArchiveRunOutput;
 }

@@ -70,35 +70,39 @@ const ledgerStates = async (env: Env, eventId: string) => unwrap(await env.COMMI
  * the sales and the ledger's of the session. It never ends while the event runs, so it is copied
  * whole each time it changed, and never pruned.
  */
-async function onlineChannelsToArchive(env: Env, ledgers: Map<string, LedgerStates>): Promise<ArchiveCandidate[]> {
-  const { results: events } = await env.DB.prepare("SELECT id FROM events ORDER BY id").all<{ id: string }>();
-  const { results: copied } = await env.DB.prepare("SELECT event_id, archived_version FROM online_archives").all<{ event_id: string; archived_version: string }>();
-  const copiedVersion = new Map(copied.map((r) => [r.event_id, r.archived_version]));
-  const found: ArchiveCandidate[] = [];
-  for (const { id: eventId } of events) {
+const onlineChannelsToArchive = (env: Env, ledgers: Map<string, LedgerStates>) =>
+  channelsToArchive(env, ledgers, ONLINE_SESSION, "online_archives", async (eventId, ledger) => {
     const online = unwrap(await env.INVENTORY.getByName(eventId).onlineArchiveState());
-    if (online.rows === 0) continue;
-    if (!ledgers.has(eventId)) ledgers.set(eventId, await ledgerStates(env, eventId));
-    const version = `${online.version}/${ledgers.get(eventId)![ONLINE_SESSION]?.version ?? ""}`;
-    if (version !== copiedVersion.get(eventId)) found.push({ eventId, sessionId: ONLINE_SESSION, pruned: false, version });
-  }
-  return found;
-}
+    return online.rows === 0 ? null : `${online.version}/${ledger[ONLINE_SESSION]?.version ?? ""}`;
+  });
 
 /**
  * The consignor fees (session `fees`) of every event that has fee entries, when they changed since
  * the last copy (the ledger's version of them: entries are only ever added). Only ledger entries:
  * there are no session rows to copy or prune.
  */
-async function feesToArchive(env: Env, ledgers: Map<string, LedgerStates>): Promise<ArchiveCandidate[]> {
+const feesToArchive = (env: Env, ledgers: Map<string, LedgerStates>) =>
+  channelsToArchive(env, ledgers, FEES_SESSION, "fee_archives", async (_, ledger) => ledger[FEES_SESSION]?.version ?? null);
+
+/**
+ * An event-wide pseudo-session of every event, when its version (null: nothing to copy) differs
+ * from the one its D1 table recorded at the last copy.
+ */
+async function channelsToArchive(
+  env: Env,
+  ledgers: Map<string, LedgerStates>,
+  sessionId: string,
+  table: "online_archives" | "fee_archives",
+  versionOf: (eventId: string, ledger: LedgerStates) => Promise<string | null>,
+): Promise<ArchiveCandidate[]> {
   const { results: events } = await env.DB.prepare("SELECT id FROM events ORDER BY id").all<{ id: string }>();
-  const { results: copied } = await env.DB.prepare("SELECT event_id, archived_version FROM fee_archives").all<{ event_id: string; archived_version: string }>();
+  const { results: copied } = await env.DB.prepare(`SELECT event_id, archived_version FROM ${table}`).all<{ event_id: string; archived_version: string }>();
   const copiedVersion = new Map(copied.map((r) => [r.event_id, r.archived_version]));
   const found: ArchiveCandidate[] = [];
   for (const { id: eventId } of events) {
     if (!ledgers.has(eventId)) ledgers.set(eventId, await ledgerStates(env, eventId));
-    const version = ledgers.get(eventId)![FEES_SESSION]?.version;
-    if (version && version !== copiedVersion.get(eventId)) found.push({ eventId, sessionId: FEES_SESSION, pruned: false, version });
+    const version = await versionOf(eventId, ledgers.get(eventId)!);
+    if (version !== null && version !== copiedVersion.get(eventId)) found.push({ eventId, sessionId, pruned: false, version });
   }
   return found;
 }
