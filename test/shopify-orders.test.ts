@@ -10,7 +10,7 @@ import { ensureWebhookSubscriptions, WEBHOOK_TOPICS } from "../lib/shopify/subsc
 import { verifyWebhook } from "../lib/shopify/webhooks";
 import { call, checkout, createSession, expectError } from "./helpers";
 import { EMULATOR, gql, hmac, SECRET, unique } from "./shopify-emulator-helpers";
-import { enabledEvent, orderOnline, post, refundLine, status, webhookSink } from "./shopify-helpers";
+import { enabledEvent, orderOnline, post, productsOf, refundLine, status, webhookSink } from "./shopify-helpers";
 
 const { deliveries, deliver } = webhookSink(["ORDERS_CREATE", "ORDERS_CANCELLED", "REFUNDS_CREATE"]);
 
@@ -195,5 +195,19 @@ describe("the inbound reconcile", () => {
     await deliver("orders/create", `${eventId}-T0002`);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await statement(eventId, "c1")).items).toHaveLength(1);
+  });
+
+  it("reads every line of a large order whose webhook was lost (more than the 25 a page of orders carries)", async () => {
+    const { eventId } = await enabledEvent("biglost", 30);
+    const products = await productsOf(eventId);
+    const ids = Array.from({ length: 30 }, (_, i) => `T${String(i + 1).padStart(4, "0")}`);
+    const lineItems = ids.map((id) => ({ variantId: products.get(`${eventId}-${id}`)!.variants[0]!.id, quantity: 1, priceSet: { shopMoney: { amount: "2.00", currencyCode: "USD" } } }));
+    const made = await gql(`mutation($order: OrderCreateOrderInput!) { orderCreate(order: $order) { order { id } userErrors { message } } }`, { order: { lineItems, financialStatus: "PAID" } });
+    expect(made.body.data.orderCreate.userErrors).toEqual([]);
+    const started = await call("POST", `/v1/events/${eventId}/shopify/sync`);
+    await vi.waitFor(async () => expect((await call("GET", `/v1/events/${eventId}/shopify/sync/${started.body.instanceId}`)).body.status).toBe("complete"), { timeout: 15_000, interval: 50 });
+    expect((await call("GET", `/v1/events/${eventId}/shopify/sync/${started.body.instanceId}`)).body.output.importedSales).toBe(30);
+    await vi.waitFor(async () => expect((await statement(eventId, "c1")).items).toHaveLength(30));
+    expect((await call("GET", `/v1/events/${eventId}/items/T0030`)).body.soldSessionId).toBe("online");
   });
 });

@@ -91,7 +91,8 @@ export const WEBHOOK_SUBSCRIPTION_CREATE = /* GraphQL */ `
 
 /**
  * Orders changed since a time (the inbound reconcile): their lines with SKU, price and what is
- * still sold. 10 orders of up to 25 lines a page keeps a call under Shopify's 1,000-point limit.
+ * still sold. 10 orders of up to 25 lines a page keeps a call under Shopify's 1,000-point limit;
+ * an order with more lines is read on with ORDER_LINES.
  */
 export const ORDERS_SINCE = /* GraphQL */ `
   query OrdersSince($query: String!, $after: String) {
@@ -101,9 +102,23 @@ export const ORDERS_SINCE = /* GraphQL */ `
         name
         updatedAt
         cancelledAt
-        lineItems(first: 25) { nodes { id sku currentQuantity originalUnitPriceSet { shopMoney { amount } } } }
+        lineItems(first: 25) {
+          nodes { id sku currentQuantity originalUnitPriceSet { shopMoney { amount } } }
+          pageInfo { hasNextPage endCursor }
+        }
       }
       pageInfo { hasNextPage endCursor }
+    }
+  }`;
+
+/** The lines of one order after a cursor, 100 a page: an order of more than 25 lines, read on. */
+export const ORDER_LINES = /* GraphQL */ `
+  query OrderLines($id: ID!, $after: String) {
+    order(id: $id) {
+      lineItems(first: 100, after: $after) {
+        nodes { id sku currentQuantity originalUnitPriceSet { shopMoney { amount } } }
+        pageInfo { hasNextPage endCursor }
+      }
     }
   }`;
 
@@ -137,6 +152,7 @@ export const DOCUMENTS = {
   WEBHOOK_SUBSCRIPTIONS,
   WEBHOOK_SUBSCRIPTION_CREATE,
   ORDERS_SINCE,
+  ORDER_LINES,
   BULK_RUN_QUERY,
   CATALOGUE_QUERY: catalogueQuery("example-event"),
 };
