@@ -1,8 +1,8 @@
-// The register page's own files, kept on the device so that the page opens again (a reload, a tab
-// the tablet discarded) while the network is down. Network first, so a device always runs the newest
+// The register page's files (its own, and /common/dom.js that it shares), kept on the device so
+// that the page opens again (a reload, a tab the tablet discarded) while the network is down. Network first, so a device always runs the newest
 // page the server answers with; the kept copy only when the server does not answer in time. The API
 // (/v1) is never touched here: sales, the queue and its uploads are checkout.js's business.
-const CACHE = "register-v1";
+const CACHE = "register-v2";
 const FILES = [
   "/register",
   "/register/app.js",
@@ -14,6 +14,7 @@ const FILES = [
   "/register/refusals.js",
   "/register/view.js",
   "/register/dom.js",
+  "/common/dom.js",
   "/register/api.js",
   "/register/store.js",
   "/register/register.css",
