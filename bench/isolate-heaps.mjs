@@ -50,8 +50,11 @@ export class Inspector {
     this.timeoutMs = timeoutMs;
     this.next = 1;
     this.waiting = new Map();
+    /** Called with each event (a message without an id), e.g. a heap snapshot's chunks. */
+    this.onEvent = null;
     ws.onmessage = (m) => {
       const msg = JSON.parse(m.data);
+      if (msg.id === undefined) return this.onEvent?.(msg);
       const w = this.waiting.get(msg.id);
       if (w) {
         this.waiting.delete(msg.id);
@@ -106,6 +109,33 @@ export class IsolateHeaps {
         debug?.(`  ${id}: gc ${(t1 - t0).toFixed(0)} ms, usage ${(performance.now() - t1).toFixed(0)} ms`);
         out[id] = { used: Math.round(usedSize / 1024), total: Math.round(totalSize / 1024), external: Math.round((backingStorageSize ?? 0) / 1024) };
       } catch {}
+    }
+    return out;
+  }
+  /**
+   * KiB of live V8 heap per local simulator (D1, R2, Workflows engine, Queues): the self sizes of
+   * every object in a heap snapshot, which V8 takes after a full collection — what the isolate
+   * keeps, without its garbage. (The Worker's own isolate, tens of MiB, is left out: its snapshot
+   * would take the benchmark's client hundreds of MB to read.)
+   */
+  async liveHeaps() {
+    const out = {};
+    for (const { id, inspector } of this.inspectors) {
+      if (id === USER_WORKER) continue;
+      const chunks = [];
+      inspector.onEvent = (msg) => msg.method === "HeapProfiler.addHeapSnapshotChunk" && chunks.push(msg.params.chunk);
+      try {
+        await inspector.call("HeapProfiler.takeHeapSnapshot", { reportProgress: false }, 60_000);
+        const { snapshot, nodes } = JSON.parse(chunks.join(""));
+        const fields = snapshot.meta.node_fields;
+        const at = fields.indexOf("self_size");
+        let bytes = 0;
+        for (let i = at; i < nodes.length; i += fields.length) bytes += nodes[i];
+        out[id] = Math.round(bytes / 1024);
+      } catch {
+      } finally {
+        inspector.onEvent = null;
+      }
     }
     return out;
   }

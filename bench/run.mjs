@@ -18,6 +18,10 @@ const BARE_PORT = Number(process.env.BENCH_BARE_PORT ?? 8798);
 /** The API server's inspector, through which the archive's memory is split per isolate. */
 const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 8795);
 const DEADLINE_MS = 15 * 60_000;
+/** The archive's memory target: the large session's growth within 2 × the small one's plus this. */
+const ARCHIVE_FIXED_MIB = 4;
+/** How long the archive's idle control samples: about as long as the large archive takes. */
+const ARCHIVE_IDLE_MS = 4_000;
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 6_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 /** 3 rounds × 200 checkouts leave the 1,000-item session enough items to sell. */
@@ -89,13 +93,48 @@ async function stopServers() {
   }
 }
 
-/** Resident memory (KiB) of every process in a server's process group (wrangler, workerd). */
-function groupRssKiB(child) {
+/**
+ * Resident memory (KiB) of a server's process group: in total, and of the runtime alone (the
+ * workerd processes, which run the Worker, its objects and the local D1, R2, Queues and
+ * Workflows). The rest is `wrangler dev`'s tooling (its Node process, the esbuild service that
+ * watches the sources), which serves no request and whose memory rises and falls on its own.
+ */
+function groupRss(child) {
   try {
-    const out = execFileSync("ps", ["-o", "rss=", "-g", String(child.pid)], { encoding: "utf8" });
-    return out.split("\n").reduce((n, line) => n + (Number(line.trim()) || 0), 0);
+    const out = execFileSync("ps", ["-o", "rss=,comm=", "-g", String(child.pid)], { encoding: "utf8" });
+    let total = 0;
+    let runtime = 0;
+    for (const line of out.split("\n")) {
+      const m = /^\s*(\d+)\s+(\S+)/.exec(line);
+      if (!m) continue;
+      total += Number(m[1]);
+      if (m[2] === "workerd") runtime += Number(m[1]);
+    }
+    return { total, runtime };
   } catch {
-    return 0;
+    return { total: 0, runtime: 0 };
+  }
+}
+
+/** Samples groupRss every 200 ms while `work` runs (or for `ms` when it is a number): baseline and peak of each. */
+async function rssDuring(child, work) {
+  const baseline = groupRss(child);
+  const peak = { ...baseline };
+  let done = false;
+  const sampler = (async () => {
+    while (!done) {
+      const now = groupRss(child);
+      peak.total = Math.max(peak.total, now.total);
+      peak.runtime = Math.max(peak.runtime, now.runtime);
+      await sleep(200);
+    }
+  })();
+  try {
+    const result = typeof work === "number" ? await sleep(work) : await work();
+    return { baseline, peak, result };
+  } finally {
+    done = true;
+    await sampler;
   }
 }
 
@@ -378,26 +417,29 @@ async function main() {
     // (with its Durable Objects and Workflows) apart from the local D1, R2 and Workflows engine,
     // which production runs as separate services, not in the Worker's process.
     const isolates = await IsolateHeaps.open({ host: HOST, inspectorPort: INSPECTOR_PORT, pgid: main.pid, log });
+    // The control: the same sampling for as long as a large archive takes, with nothing running.
+    const idle = await rssDuring(main, ARCHIVE_IDLE_MS);
+    const idleControl = { seconds: ARCHIVE_IDLE_MS / 1000, rssGrowthMiB: (idle.peak.total - idle.baseline.total) / 1024, runtimeRssGrowthMiB: (idle.peak.runtime - idle.baseline.runtime) / 1024 };
     for (const [label, event] of [["small", small], ["large", large]]) {
       await must("POST", `/v1/events/${event.eventId}/sessions/s1/complete`, undefined, [200]);
       const summary = await must("GET", `/v1/events/${event.eventId}/sessions/s1`, undefined, [200]);
       log(`archiving the ${label} session (${summary.metadata.transactionCount.toLocaleString()} transactions)`);
+      const liveBefore = await isolates.liveHeaps();
       const heapsBefore = await isolates.read();
-      const baseline = groupRssKiB(main);
-      let peak = baseline;
       const tA = performance.now();
-      const { instanceId } = await must("POST", "/v1/archive", { force: true }, [201]);
-      let status;
-      for (;;) {
-        peak = Math.max(peak, groupRssKiB(main));
-        status = await must("GET", `/v1/archive/${instanceId}`, undefined, [200]);
-        if (status.status !== "running" && status.status !== "queued") break;
-        if (performance.now() - tA > 600_000) throw new Error("archive took over 10 minutes");
-        await sleep(200);
-      }
+      const { baseline, peak, result: status } = await rssDuring(main, async () => {
+        const { instanceId } = await must("POST", "/v1/archive", { force: true }, [201]);
+        for (;;) {
+          const status = await must("GET", `/v1/archive/${instanceId}`, undefined, [200]);
+          if (status.status !== "running" && status.status !== "queued") return { ...status, instanceId };
+          if (performance.now() - tA > 600_000) throw new Error("archive took over 10 minutes");
+          await sleep(200);
+        }
+      });
       const seconds = (performance.now() - tA) / 1000;
       const heapsAfter = await isolates.read();
-      if (status.status !== "complete") throw new Error(`archive ${instanceId} ended ${status.status}: ${JSON.stringify(status.error)}`);
+      const liveAfter = await isolates.liveHeaps();
+      if (status.status !== "complete") throw new Error(`archive ${status.instanceId} ended ${status.status}: ${JSON.stringify(status.error)}`);
       const s = status.output.sessions.find((x) => x.eventId === event.eventId);
       archive[label] = {
         transactions: summary.metadata.transactionCount,
@@ -407,15 +449,18 @@ async function main() {
         seconds,
         rowsPerSecond: s.rows / seconds,
         mbPerSecond: s.bytes / 1e6 / seconds,
-        baselineRssMiB: baseline / 1024,
-        peakRssMiB: peak / 1024,
-        rssGrowthMiB: (peak - baseline) / 1024,
+        baselineRssMiB: baseline.total / 1024,
+        peakRssMiB: peak.total / 1024,
+        rssGrowthMiB: (peak.total - baseline.total) / 1024,
+        runtimeRssGrowthMiB: (peak.runtime - baseline.runtime) / 1024,
         // Per isolate: growth of the V8 heap's committed size (total) and of what is in it (used), MiB.
         heapGrowthMiB: Object.fromEntries(
           Object.keys(heapsAfter)
             .filter((id) => heapsBefore[id])
             .map((id) => [id, { total: (heapsAfter[id].total - heapsBefore[id].total) / 1024, used: (heapsAfter[id].used - heapsBefore[id].used) / 1024 }]),
         ),
+        // The local simulators' live heap after a full collection (a heap snapshot), after minus before: what they keep.
+        liveHeapGrowthMiB: Object.fromEntries(Object.keys(liveAfter).filter((id) => liveBefore[id] !== undefined).map((id) => [id, (liveAfter[id] - liveBefore[id]) / 1024])),
       };
     }
     isolates.close();
@@ -429,8 +474,20 @@ async function main() {
       archiveRowsPerSecond: archive.large.rowsPerSecond,
       archiveMBPerSecond: archive.large.mbPerSecond,
       archivePeakRssMiB: archive.large.peakRssMiB,
+      archiveMemory: {
+        largeMiB: archive.large.rssGrowthMiB,
+        smallMiB: archive.small.rssGrowthMiB,
+        runtimeLargeMiB: archive.large.runtimeRssGrowthMiB,
+        runtimeSmallMiB: archive.small.runtimeRssGrowthMiB,
+      },
       archiveSeconds: archive.large.seconds,
-      targets: { checkoutVsBare: 0.7, largeVsSmallSession: 1.2, pipelineLatencyP95Ms: BATCH_TIMEOUT_MS + 1_000 },
+      targets: {
+        checkoutVsBare: 0.7,
+        largeVsSmallSession: 1.2,
+        pipelineLatencyP95Ms: BATCH_TIMEOUT_MS + 1_000,
+        archiveRowsPerSecond: 20_000,
+        archiveMemory: `large growth ≤ 2 × small growth + ${ARCHIVE_FIXED_MIB} MiB`,
+      },
       raw: {
         bare: a,
         checkout: b,
@@ -439,6 +496,7 @@ async function main() {
         pipeline: { ...pipe, rate: PIPELINE_RATE, seconds: PIPELINE_SECONDS, samples: pipeline.length },
         drain,
         archive,
+        archiveIdleControl: idleControl,
       },
       method: {
         checkout: `${REGISTERS} checkouts in flight from ${Math.max(REGISTERS, REGISTER_KEYS)} registers (a key each), 1 item per checkout, on one session of ${LARGE_ITEMS} items; ${ROUNDS} rounds of ${ROUND_MS / 1000} s alternating with the bare endpoint, medians reported`,
@@ -446,7 +504,7 @@ async function main() {
         pipeline: `${PIPELINE_RATE} checkouts/s for ${PIPELINE_SECONDS} s; calculation completedAt − transaction occurredAt (both the runtime's clock)`,
         drain: `${DRAIN_TRANSACTIONS} transactions uploaded by 4 offline registers, 100 per call; drainPerSecond = calculations completed / time from the first upload to the last calculation; backlogDrainPerSecond = the same after the uploads ended`,
         archive:
-          "POST /v1/archive {force:true} after completing the session; rows and bytes from the run's output; RSS summed over the wrangler dev process group; heapGrowthMiB: each isolate's V8 heap (Runtime.getHeapUsage through the inspector) after the archive minus before, no collection forced",
+          "POST /v1/archive {force:true} after completing the session; rows and bytes from the run's output; RSS sampled every 200 ms, peak minus the sample before, summed over the wrangler dev process group (rssGrowthMiB) and over its workerd processes alone (runtimeRssGrowthMiB); archiveIdleControl: the same sampling with nothing running; heapGrowthMiB: each isolate's V8 heap (Runtime.getHeapUsage through the inspector) after the archive minus before, no collection forced; liveHeapGrowthMiB: the local simulators' live heap after a full collection (heap snapshot), after minus before",
       },
     });
     for (const round of [...a.rounds, ...b.rounds, ...c1k.rounds, ...c100k.rounds]) delete round.firstErrors;
@@ -465,13 +523,20 @@ async function main() {
     console.log(`  checkout → calculation completed: p50 ${pipe.p50} ms, p95 ${pipe.p95} ms over ${pipeline.length} sales (target p95 ≤ ${BATCH_TIMEOUT_MS + 1000} ms)  ${verdict(pipe.p95 <= BATCH_TIMEOUT_MS + 1000)}`);
     console.log(`  drain: ${drain.completed} calculations in ${drain.seconds.toFixed(1)} s = ${drain.drainPerSecond.toFixed(0)}/s; uploads took ${drain.uploadSeconds.toFixed(1)} s and left ${drain.backlogAtUploadEnd} waiting, drained at ${drain.backlogDrainPerSecond.toFixed(0)}/s`);
     console.log("Archive");
+    const fmtMiB = (x) => `${x >= 0 ? "+" : ""}${x.toFixed(1)}`;
     for (const [label, r] of Object.entries(archive)) {
-      console.log(`  ${label.padEnd(5)} ${r.items} items, ${r.transactions} tx: ${r.rows} rows in ${r.seconds.toFixed(1)} s = ${r.rowsPerSecond.toFixed(0)} rows/s, ${r.mbPerSecond.toFixed(2)} MB/s to R2, RSS ${r.baselineRssMiB.toFixed(0)} → ${r.peakRssMiB.toFixed(0)} MiB (+${r.rssGrowthMiB.toFixed(1)})`);
-      const heap = (id) => (r.heapGrowthMiB[id] ? `${r.heapGrowthMiB[id].total >= 0 ? "+" : ""}${r.heapGrowthMiB[id].total.toFixed(1)}` : "?");
+      console.log(`  ${label.padEnd(5)} ${r.items} items, ${r.transactions} tx: ${r.rows} rows in ${r.seconds.toFixed(1)} s = ${r.rowsPerSecond.toFixed(0)} rows/s, ${r.mbPerSecond.toFixed(2)} MB/s to R2, RSS ${r.baselineRssMiB.toFixed(0)} → ${r.peakRssMiB.toFixed(0)} MiB (${fmtMiB(r.rssGrowthMiB)}; the runtime's processes ${fmtMiB(r.runtimeRssGrowthMiB)})`);
+      const heap = (id) => (r.heapGrowthMiB[id] ? fmtMiB(r.heapGrowthMiB[id].total) : "?");
+      const live = (id) => (r.liveHeapGrowthMiB[id] !== undefined ? fmtMiB(r.liveHeapGrowthMiB[id]) : "?");
       console.log(
         `        V8 heap growth (committed, MiB): the Worker's own isolate (its DOs, Workflows) ${heap(USER_WORKER)}; local simulators, separate services in production: D1 ${heap("d1:db")}, R2 ${heap("r2:bucket")}, Workflows engine ${heap("workflows:archive")}`,
       );
+      console.log(`        kept after a full collection (MiB): D1 ${live("d1:db")}, R2 ${live("r2:bucket")}, Workflows engine ${live("workflows:archive")}`);
     }
+    console.log(`  control: ${idleControl.seconds} s with nothing running: RSS ${fmtMiB(idleControl.rssGrowthMiB)} MiB (the runtime's processes ${fmtMiB(idleControl.runtimeRssGrowthMiB)})`);
+    const memoryVerdict = (large, small) => `${fmtMiB(large)} against ${fmtMiB(small)}: ${verdict(large <= 2 * Math.max(small, 0) + ARCHIVE_FIXED_MIB)}`;
+    console.log(`  memory, large vs small (target: large ≤ 2 × small + ${ARCHIVE_FIXED_MIB} MiB): process group ${memoryVerdict(archive.large.rssGrowthMiB, archive.small.rssGrowthMiB)}; the runtime's processes ${memoryVerdict(archive.large.runtimeRssGrowthMiB, archive.small.runtimeRssGrowthMiB)}`);
+    console.log(`  speed (target ≥ 20,000 rows/s into D1): ${archive.large.rowsPerSecond.toFixed(0)} rows/s  ${verdict(archive.large.rowsPerSecond >= 20_000)}`);
     const errors = a.errors + b.errors + c1k.errors + c100k.errors + drain.produceErrors;
     if (errors > 0) console.log(`\n${errors} request(s) failed: first ones ${JSON.stringify([a, b, c1k, c100k].flatMap((r) => r.rounds?.flatMap((x) => x.firstErrors ?? []) ?? []).slice(0, 3))}`);
     log("done; results in bench/results.json");
