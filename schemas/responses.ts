@@ -186,6 +186,19 @@ export const SessionItem = z.object({
   status: z.enum(["available", "held", "sold", "sold_online"]).describe("Whether it can be sold now, or why not."),
 });
 
+export const PriceList = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      title: z.string(),
+      size: z.string(),
+      tagPrice: Cents("The price on its tag"),
+      price: Cents("What it sells for in this session"),
+    }),
+  ),
+  next: z.string().nullable().describe("The `after` of the following page; null on the last."),
+});
+
 export const EventList = z.object({
   events: z.array(z.object({ id: z.string(), name: z.string(), createdAt: Ms("When it was created") })),
   next: z.string().nullable().describe("The `after` of the following page; null on the last."),
@@ -605,6 +618,7 @@ export type ResponseSchemasMatchTheCode = [
   Check<Same<typeof SaleSessionSummary, Rpc<SaleSession["summary"]>>>,
   Check<Same<typeof SessionItem, Rpc<SaleSession["item"]>>>,
   Check<Same<typeof TransactionPage, Rpc<SaleSession["transactionPage"]>>>,
+  Check<Same<typeof PriceList, Rpc<SaleSession["priceList"]>>>,
   Check<Same<typeof LiveTicket, Rpc<SaleSession["liveTicket"]>>>,
   Check<Same<typeof SessionList, { sessions: Rpc<Inventory["listSessions"]> }>>,
   Check<Same<typeof SaleSessionSummary, Rpc<SaleSession["start"]>>>,

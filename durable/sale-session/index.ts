@@ -29,7 +29,7 @@ import { reemitMessages } from "./messages";
 import { linesOf, MIGRATIONS, type SessionRow } from "./schema";
 import { writeSnapshot } from "./snapshot";
 import type { SessionStore } from "./store";
-import { findTransaction, sessionItemView, summaryOf, transactionPage, transactionView, type SessionItemView, type TransactionPage } from "./views";
+import { findTransaction, priceListPage, sessionItemView, summaryOf, transactionPage, transactionView, type PriceListPage, type SessionItemView, type TransactionPage } from "./views";
 import { addForeignIds, archivedTransaction, ArchivedReplay, IDS_PAGE, isPruned, readForeignIds, transactionIds } from "./transaction-ids";
 import { recordVoid, voidable } from "./voids";
 
@@ -275,6 +275,14 @@ export class SaleSession extends DurableObject<Env> {
   /** One item as a register scans it: title, size, tag price, price here, and whether it can be sold. */
   async item(itemId: string): Promise<Result<SessionItemView>> {
     return attempt(() => sessionItemView(this.sql, itemId, ONLINE_SELLER, Date.now()));
+  }
+
+  /** The session's items with their prices here, in id order after `afterId` (a register keeps them for when it is offline). */
+  async priceList(afterId: string, limit: number): Promise<Result<PriceListPage>> {
+    return attempt(() => {
+      this.session();
+      return priceListPage(this.sql, afterId, limit);
+    });
   }
 
   /** A transaction of this session; one the archive pruned is read back from D1. */

@@ -127,3 +127,33 @@ export function transactionPage(sql: Sql, s: SessionRow, afterId: string, limit:
     archived: s.archived_at !== null,
   };
 }
+
+/** One line of a session's price list: what a register shows for a tag when it cannot ask. */
+export interface PriceListItem {
+  id: string;
+  title: string;
+  size: string;
+  /** The price on its tag, in cents. */
+  tagPrice: number;
+  /** What it sells for in this session, in cents. */
+  price: number;
+}
+
+export interface PriceListPage {
+  items: PriceListItem[];
+  /** The `after` of the following page, or null on the last. */
+  next: string | null;
+}
+
+/** The session's items in id order after `afterId`, every status (a walk of the primary key). */
+export function priceListPage(sql: Sql, afterId: string, limit: number): PriceListPage {
+  const rows = sql.all<{ id: string; title: string; size: string; price: number; tag_price: number | null }>(
+    "SELECT id, title, size, price, tag_price FROM items WHERE id > ? ORDER BY id LIMIT ?",
+    afterId,
+    limit,
+  );
+  return {
+    items: rows.map((r) => ({ id: r.id, title: r.title, size: r.size, tagPrice: r.tag_price ?? r.price, price: r.price })),
+    next: rows.length === limit ? rows.at(-1)!.id : null,
+  };
+}

@@ -1,10 +1,10 @@
 import { Hono } from "hono";
-import type { z } from "zod";
+import { z } from "zod";
 import { AppError, unwrap, type Result } from "../../lib/errors";
 import type { Replayable, TransactionView } from "../../schemas/domain";
 import { HoldCreate, SessionCreate, TransactionCreate, TransactionUpload, VoidBody } from "../../schemas/api";
 import { Id, ONLINE_SESSION, TransactionId } from "../../schemas/common";
-import { HoldView, SaleSessionSummary, SessionItem, SessionList, TransactionUploadResult, TransactionView as Transaction } from "../../schemas/responses";
+import { HoldView, PriceList, SaleSessionSummary, SessionItem, SessionList, TransactionUploadResult, TransactionView as Transaction } from "../../schemas/responses";
 import { authorize } from "./auth";
 import { parse, parseBody, written, type AppEnv } from "./context";
 import { documented, json, replayable, replayedHeader, type RouteDoc } from "./route-docs";
@@ -66,6 +66,35 @@ sessions.get("/:eventId/sessions/:sessionId/items/:itemId", documented({
   const itemId = parse(Id, c.req.param("itemId"), "itemId");
   authorize(c, ["admin", "register"], { eventId });
   return c.json(unwrap(await sessionOf(c.env, eventId, sessionId).item(itemId)));
+}));
+
+const PriceListQuery = z.strictObject({
+  /** The `next` of the page before: items after this id. */
+  after: z.union([Id, z.literal("")]).default(""),
+  limit: z.coerce.number().int().min(1).max(5_000).default(5_000),
+});
+
+/**
+ * Every item of the session with its price there, in id order (the session object's primary key),
+ * a page at a time: a register keeps it, to show a tag's title and price and the cart's total
+ * while it cannot reach the API. It says nothing of what is still for sale; the checkout decides.
+ */
+sessions.get("/:eventId/sessions/:sessionId/price-list", documented({
+  operationId: "getSessionPriceList",
+  tag: "Sales",
+  summary: "A session's price list",
+  description:
+    "Every item of the session — sold or not — with its title, size, tag price and price in this session (cents; less in a discount session), in id order, a page at a time (`next` is the following page's `after`; up to 5,000 items a page). A register keeps it to price a cart while offline; whether an item can still be sold is the checkout's answer.",
+  access: ["admin", "register"],
+  query: PriceListQuery,
+  responses: { 200: json(PriceList, "A page of the price list.") },
+  errors: ["NOT_FOUND"],
+}, async (c) => {
+  const eventId = parse(Id, c.req.param("eventId"), "eventId");
+  const sessionId = parse(Id, c.req.param("sessionId"), "sessionId");
+  authorize(c, ["admin", "register"], { eventId });
+  const { after, limit } = parse(PriceListQuery, c.req.query(), "query");
+  return c.json(unwrap(await sessionOf(c.env, eventId, sessionId).priceList(after, limit)));
 }));
 
 sessions.get("/:eventId/sessions/:sessionId", documented({

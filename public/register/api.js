@@ -41,6 +41,8 @@ export const getEvent = (key, eventId) => call(key, "GET", path(eventId));
 export const getSession = (key, eventId, sessionId) => call(key, "GET", path(eventId, sessionId));
 export const listSessions = (key, eventId) => call(key, "GET", `${path(eventId)}/sessions`, undefined, 4000);
 export const getItem = (key, eventId, sessionId, itemId) => call(key, "GET", `${path(eventId, sessionId)}/items/${encodeURIComponent(itemId)}`, undefined, 4000);
+export const priceList = (key, eventId, sessionId, after, limit) =>
+  call(key, "GET", `${path(eventId, sessionId)}/price-list?after=${encodeURIComponent(after)}&limit=${limit}`, undefined, 20000);
 export const checkout = (key, sale) =>
   call(key, "POST", `${path(sale.eventId, sale.sessionId)}/transactions`, body(sale));
 export const upload = (key, eventId, sessionId, sales) =>

@@ -4,7 +4,8 @@
 //
 // The parts: signin.js, cart.js (scanning), checkout.js (checkout and the offline queue, with the
 // rules that keep a sale from being lost or counted twice), receipts.js (receipts, recent sales,
-// voids), render.js, refusals.js (refusals in words), view.js (what is on screen), dom.js; this
+// voids), prices.js (the session's price list kept for scanning offline), render.js, refusals.js
+// (refusals in words), view.js (what is on screen), dom.js; this
 // file starts the page and wires its controls. The modules call one another (an action draws the
 // page again, the page's buttons run actions): only functions cross between them, called after all
 // have loaded.
@@ -15,6 +16,7 @@ import { offerSessions, openSignIn, signIn, signOut } from "/register/signin.js"
 import { addTag, clearCart, focusScan } from "/register/cart.js";
 import { checkout, flush, recoverUnanswered } from "/register/checkout.js";
 import { render, renderBar } from "/register/render.js";
+import { keepPrices } from "/register/prices.js";
 
 const RETRY_MS = 15_000;
 
@@ -54,10 +56,12 @@ function start() {
     view.contact = "unknown";
     render();
     flush();
+    void keepPrices();
   });
   window.addEventListener("offline", renderBar);
   window.addEventListener("storage", render); // another tab of this register changed something
   setInterval(flush, RETRY_MS);
+  setInterval(keepPrices, RETRY_MS);
   // Keeps the page's own files on the device so it opens again without a network (sw.js).
   navigator.serviceWorker?.register("/register/sw.js", { scope: "/register" }).catch(() => {});
 
@@ -66,6 +70,7 @@ function start() {
     render();
     focusScan();
     flush();
+    void keepPrices();
   } else openSignIn();
 }
 

@@ -6,6 +6,7 @@ import { $, h, money, show, time } from "/register/dom.js";
 import { REASONS, unavailableOf } from "/register/refusals.js";
 import { view } from "/register/view.js";
 import { render } from "/register/render.js";
+import { priceOf } from "/register/prices.js";
 
 const MAX_CART = 200;
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -37,22 +38,25 @@ export function addTag(raw) {
 
 /**
  * Shows what a scanned tag is and what it costs in this session (and warns at once when it cannot
- * be sold). Only a help to the cashier: offline, the line just waits for the receipt's prices,
- * and the checkout decides either way.
+ * be sold). Only a help to the cashier, and the checkout decides either way. When the server
+ * cannot be asked, the price list kept on this device (prices.js) prices the line, marked so.
  */
 async function lookUp(tag) {
   const s = settingsStore.get();
-  if (!s.key || navigator.onLine === false) return;
-  const answer = await api.getItem(s.key, s.eventId, s.sessionId, tag);
+  if (!s.key) return;
+  const answer = navigator.onLine === false ? { outcome: "unknown" } : await api.getItem(s.key, s.eventId, s.sessionId, tag);
+  const kept = answer.outcome === "unknown" ? await priceOf(s.eventId, s.sessionId, tag) : null;
   const c = cartStore.get();
   const line = c.lines.find((l) => l.itemId === tag);
   if (!line) return;
   if (answer.outcome === "ok") {
-    Object.assign(line, { title: answer.body.title, size: answer.body.size, price: answer.body.price, tagPrice: answer.body.tagPrice, status: answer.body.status });
+    Object.assign(line, { title: answer.body.title, size: answer.body.size, price: answer.body.price, tagPrice: answer.body.tagPrice, status: answer.body.status, fromList: false });
     if (answer.body.status !== "available") show($("scan-message"), `Tag ${tag}: ${REASONS[answer.body.status] ?? "cannot be sold"}.`, "bad");
   } else if (answer.outcome === "refused" && answer.status === 404) {
     line.status = "unknown";
     show($("scan-message"), `Tag ${tag}: ${REASONS.unknown}.`, "bad");
+  } else if (kept) {
+    Object.assign(line, { title: kept.title, size: kept.size, price: kept.price, tagPrice: kept.tagPrice, fromList: true });
   } else return;
   cartStore.set(c);
   render();
@@ -64,7 +68,8 @@ export function lineWords(l, refusedReason) {
   if (l.status && l.status !== "available") return REASONS[l.status] ?? "cannot be sold";
   if (l.price === undefined) return "price shown at checkout";
   const price = l.tagPrice !== undefined && l.tagPrice !== l.price ? [h("s", { class: "tagprice" }, money(l.tagPrice)), " ", money(l.price)] : money(l.price);
-  return [`${l.title}${l.size ? ` (${l.size})` : ""} · `, h("strong", { class: "line-price" }, price)];
+  const from = l.fromList ? [" ", h("small", { class: "muted", title: "From this register's price list: the server could not be asked" }, "(price list)")] : [];
+  return [`${l.title}${l.size ? ` (${l.size})` : ""} · `, h("strong", { class: "line-price" }, price), ...from];
 }
 
 export function removeTags(tags) {

@@ -51,7 +51,7 @@ export async function checkout() {
     flush();
   } else if (answer.outcome === "unknown") {
     enqueue(sale);
-    view.receipt = { kind: "saved", sale };
+    view.receipt = { kind: "saved", sale, lines: c.lines };
     show($("scan-message"), "");
   } else {
     c = cartStore.get();

@@ -80,12 +80,19 @@ export function renderReceipt() {
       h("p", { class: "muted small" }, `${time(tx.createdAt)} · sale ${tx.id.slice(0, 8)}`),
     );
   } else {
+    // The cart's lines as they were priced (by the server, or by this register's price list when it could not be asked).
+    const lines = r.lines ?? r.sale.items.map((itemId) => ({ itemId }));
+    const priced = lines.every((l) => l.price !== undefined && (l.status ?? "available") === "available");
+    const total = priced ? lines.reduce((n, l) => n + l.price, 0) : null;
     box.dataset.tx = r.sale.id;
-    delete box.dataset.total;
+    if (total === null) delete box.dataset.total;
+    else box.dataset.total = String(total);
     fill(box,
       h("h2", null, "Sale saved on this register"),
-      h("p", null, "The network is down. The sale will upload by itself when it is back; nothing more to do. Take payment from the prices on the tags."),
-      receiptLines(r.sale.items.map((itemId) => ({ itemId }))),
+      h("p", null, `The network is down. The sale will upload by itself when it is back; nothing more to do.${total === null ? " Take payment from the prices on the tags." : ""}`),
+      receiptLines(lines),
+      total === null ? null : h("p", { class: "total" }, "Total ", h("span", { id: "receipt-total" }, money(total))),
+      total === null ? null : h("p", { class: "muted small" }, "Priced by this register's price list; if a tag says otherwise, the tag is right."),
       h("p", { class: "muted small" }, `sale ${r.sale.id.slice(0, 8)}`),
     );
   }

@@ -32,6 +32,14 @@ export function renderBar() {
   net.textContent = offline ? "Offline" : view.contact === "failed" ? "No connection" : view.flushing ? "Uploading…" : "Online";
   net.className = `pill ${offline || view.contact === "failed" ? "bad" : "ok"}`;
 
+  const list = view.priceList;
+  const prices = $("prices");
+  const ours = list && list.eventId === s.eventId && list.sessionId === s.sessionId;
+  prices.hidden = !signedIn;
+  prices.textContent = ours ? `Prices kept: ${list.count.toLocaleString()} · ${time(list.takenAt)}` : "No price list";
+  prices.title = ours ? "This register's copy of the session's prices, for scanning while offline" : "Tags scanned offline show no price until the list is taken";
+  prices.className = `pill ${ours ? "ok" : "warn"}`;
+
   const q = queueStore.get();
   const waiting = q.filter((e) => e.state === "waiting").length;
   const refused = q.length - waiting;

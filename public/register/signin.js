@@ -8,6 +8,7 @@ import { noteContact, view } from "/register/view.js";
 import { focusScan } from "/register/cart.js";
 import { flush } from "/register/checkout.js";
 import { render, renderBar } from "/register/render.js";
+import { keepPrices } from "/register/prices.js";
 
 export function openSignIn(message) {
   const s = settingsStore.get();
@@ -93,6 +94,7 @@ export async function signIn(event) {
     } else show($("scan-message"), "");
     focusScan();
     flush();
+    void keepPrices();
   } finally {
     button.disabled = false;
   }

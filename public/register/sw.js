@@ -2,7 +2,7 @@
 // that the page opens again (a reload, a tab the tablet discarded) while the network is down. Network first, so a device always runs the newest
 // page the server answers with; the kept copy only when the server does not answer in time. The API
 // (/v1) is never touched here: sales, the queue and its uploads are checkout.js's business.
-const CACHE = "register-v2";
+const CACHE = "register-v3";
 const FILES = [
   "/register",
   "/register/app.js",
@@ -17,6 +17,7 @@ const FILES = [
   "/common/dom.js",
   "/register/api.js",
   "/register/store.js",
+  "/register/prices.js",
   "/register/register.css",
 ];
 

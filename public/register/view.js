@@ -9,6 +9,7 @@ export const view = {
   receipt: null, // { kind: "sold" | "saved", tx?, sale? }
   voidOpen: null, // id of the sale whose void reasons are shown
   authProblem: null,
+  priceList: null, // { eventId, sessionId, count, takenAt } of the list this device keeps (prices.js)
 };
 
 export function noteContact(outcome) {

@@ -44,12 +44,24 @@ test("b. offline: two sales wait on the device, upload when the network returns,
   const p = register1;
   const before = await summary();
   await p.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 10_000 });
+  // The register took the session's price list when it signed in, to price tags scanned offline.
+  await p.waitForFunction((n) => document.getElementById("prices").textContent.startsWith(`Prices kept: ${n} `), ITEMS.length, { timeout: 10_000 });
   await context.setOffline(true);
   await p.waitForFunction(() => document.getElementById("net").textContent === "Offline");
+  const dollars = (cents) => `$${(cents / 100).toFixed(2)}`;
   for (const cart of [["T004", "T005"], ["T006"]]) {
     for (const tag of cart) await page.scan(p, tag);
+    // Offline, each line still shows its title and price (from the kept list, marked so), and the cart its total.
+    const total = cart.reduce((n, t) => n + price(t), 0);
+    await p.waitForFunction(([n, t]) => document.getElementById("cart-count").textContent === `${n} · ${t}`, [cart.length === 1 ? "1 tag" : `${cart.length} tags`, dollars(total)]);
+    for (const tag of cart) {
+      const line = await p.textContent(`#cart li[data-tag="${tag}"]`);
+      const title = ITEMS.find(([i]) => i === tag)[1];
+      assert.ok(line.includes(title) && line.includes(dollars(price(tag))) && line.includes("(price list)"), `offline cart line ${tag}: ${line}`);
+    }
     await p.click("#checkout");
     await p.waitForFunction((tags) => document.getElementById("receipt").textContent.includes("saved") && tags.every((t) => document.getElementById("receipt").textContent.includes(t)), cart);
+    assert.equal(Number(await p.$eval("#receipt", (el) => el.dataset.total)), total, "the saved sale's receipt has its total");
   }
   assert.equal(await page.waiting(p), 2);
   assert.match(await p.textContent("#waiting"), /^2 sales waiting to upload$/);
