@@ -52,7 +52,10 @@ describe("a session's price list (what a register keeps for the times it is offl
 
   it("refuses what it cannot answer: bad paging, another role, an unknown session", async () => {
     const { registerKey } = await seedEvent("plist-bad", [item("B1", "c1", 500)]);
-    await createSession("plist-bad", "s1");
+    // Before the session starts, its items are not in it yet: refused, not an empty list.
+    expect((await call("POST", "/v1/events/plist-bad/sessions", { body: { id: "s1", name: "Later", startTime: 1, endTime: 2 } })).status).toBe(201);
+    expectError(await call("GET", "/v1/events/plist-bad/sessions/s1/price-list", { key: registerKey }), 409, "SESSION_NOT_ACTIVE");
+    expect((await call("POST", "/v1/events/plist-bad/sessions/s1/start")).status).toBe(200);
     const path = "/v1/events/plist-bad/sessions/s1/price-list";
     expectError(await call("GET", `${path}?limit=0`, { key: registerKey }), 400, "VALIDATION_FAILED");
     expectError(await call("GET", `${path}?limit=5001`, { key: registerKey }), 400, "VALIDATION_FAILED");

@@ -277,10 +277,14 @@ export class SaleSession extends DurableObject<Env> {
     return attempt(() => sessionItemView(this.sql, itemId, ONLINE_SELLER, Date.now()));
   }
 
-  /** The session's items with their prices here, in id order after `afterId` (a register keeps them for when it is offline). */
+  /**
+   * The session's items with their prices here, in id order after `afterId` (a register keeps them
+   * for when it is offline). Not before the session starts: its items are copied in as it starts.
+   */
   async priceList(afterId: string, limit: number): Promise<Result<PriceListPage>> {
     return attempt(() => {
-      this.session();
+      const s = this.session();
+      if (s.status === "initial") throw new AppError("SESSION_NOT_ACTIVE", `session ${s.session_id} has not started: its items are not yet in it`, { status: s.status });
       return priceListPage(this.sql, afterId, limit);
     });
   }

@@ -84,11 +84,11 @@ sessions.get("/:eventId/sessions/:sessionId/price-list", documented({
   tag: "Sales",
   summary: "A session's price list",
   description:
-    "Every item of the session — sold or not — with its title, size, tag price and price in this session (cents; less in a discount session), in id order, a page at a time (`next` is the following page's `after`; up to 5,000 items a page). A register keeps it to price a cart while offline; whether an item can still be sold is the checkout's answer.",
+    "Every item of the session — sold or not — with its title, size, tag price and price in this session (cents; less in a discount session), in id order, a page at a time (`next` is the following page's `after`; up to 5,000 items a page). A session's items and prices are fixed when it starts; before that, 409 `SESSION_NOT_ACTIVE`. A register keeps it to price a cart while offline; whether an item can still be sold is the checkout's answer.",
   access: ["admin", "register"],
   query: PriceListQuery,
   responses: { 200: json(PriceList, "A page of the price list.") },
-  errors: ["NOT_FOUND"],
+  errors: ["NOT_FOUND", "SESSION_NOT_ACTIVE"],
 }, async (c) => {
   const eventId = parse(Id, c.req.param("eventId"), "eventId");
   const sessionId = parse(Id, c.req.param("sessionId"), "sessionId");

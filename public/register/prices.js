@@ -10,8 +10,6 @@ import { renderBar } from "/register/render.js";
 const DB_NAME = "register-prices";
 const ITEMS = "items";
 const META = "meta";
-/** Taken again after this long, when online (an item added to the session since is then known). */
-export const PRICE_LIST_MAX_AGE_MS = 30 * 60_000;
 const PAGE = 5_000;
 
 let opening = null;
@@ -69,16 +67,17 @@ export async function priceOf(eventId, sessionId, itemId) {
 
 let taking = null;
 /**
- * Takes the session's price list, page by page, unless the device holds one of this session newer
- * than PRICE_LIST_MAX_AGE_MS (`force` takes it anyway). A list of another session is dropped first;
- * the list counts as held only once its last page is stored. Answers what is held afterwards.
+ * Takes the session's price list, page by page, unless the device holds this session's already (a
+ * session's items and their prices are fixed when it starts; before that the server refuses, and
+ * the page asks again later). A list of another session is dropped first; the list counts as held
+ * only once its last page is stored. Answers what is held afterwards.
  */
-export function refresh(key, eventId, sessionId, { force = false } = {}) {
+export function refresh(key, eventId, sessionId) {
   taking ??= (async () => {
     try {
       const now = await held();
       const same = now?.eventId === eventId && now?.sessionId === sessionId;
-      if (same && !force && Date.now() - now.takenAt < PRICE_LIST_MAX_AGE_MS) return now;
+      if (same) return now;
       if (!same) {
         await inTransaction("readwrite", ({ items, meta }) => {
           items.clear();
@@ -90,7 +89,7 @@ export function refresh(key, eventId, sessionId, { force = false } = {}) {
       const takenAt = Date.now();
       for (;;) {
         const page = await api.priceList(key, eventId, sessionId, after, PAGE);
-        if (page.outcome !== "ok") return now && same ? now : null;
+        if (page.outcome !== "ok") return null;
         await inTransaction("readwrite", ({ items }) => {
           for (const item of page.body.items) items.put(item);
         });
@@ -110,7 +109,7 @@ export function refresh(key, eventId, sessionId, { force = false } = {}) {
   return taking;
 }
 
-/** Takes the signed-in session's price list when this device has none of it, or an old one; shows what is kept. */
+/** Takes the signed-in session's price list when this device does not hold it yet; shows what is kept. */
 export async function keepPrices() {
   const s = settingsStore.get();
   if (s.key && navigator.onLine !== false) view.priceList = (await refresh(s.key, s.eventId, s.sessionId)) ?? (await held());
