@@ -94,6 +94,40 @@ describe("GET /v1/events/:e/sessions/:s/transactions", () => {
     // Another event's register key never reads them (the auth matrix has the rest).
     expectError(await call("GET", "/v1/events/tl/sessions/s1/transactions", { key: registerKey }), 403, "FORBIDDEN");
   });
+
+  it("lists them newest first with order=newest, a page at a time, each once", async () => {
+    const items = Array.from({ length: 7 }, (_, i) => item(`TN${i}`, "c1", 100 * (i + 1)));
+    const { registerKey } = await seedEvent("tn", items);
+    await createSession("tn", "s1");
+    const sold: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const r = await checkout("tn", "s1", registerKey, [`TN${i}`]);
+      expect(r.status).toBe(201);
+      sold.push(r.body.id);
+      await new Promise((resolve) => setTimeout(resolve, 3)); // each sale in its own millisecond
+    }
+    const seen: any[] = [];
+    let after = "";
+    let pages = 0;
+    for (;;) {
+      const page = await call("GET", `/v1/events/tn/sessions/s1/transactions?order=newest&limit=3&after=${after}`);
+      expect(page.status).toBe(200);
+      seen.push(...page.body.transactions);
+      pages++;
+      if (page.body.next === null) break;
+      after = page.body.next;
+    }
+    expect(pages).toBe(3);
+    // The last sale made comes first; none twice, none missing.
+    expect(seen.map((t) => t.id)).toEqual([...sold].reverse());
+    expect(seen.map((t) => t.items[0].itemId)).toEqual(["TN6", "TN5", "TN4", "TN3", "TN2", "TN1", "TN0"]);
+    // Sales of the same millisecond keep one order across pages (by id, descending, after the time).
+    const times = seen.map((t) => t.createdAt);
+    expect(times).toEqual([...times].sort((x, y) => y - x));
+    expectError(await call("GET", "/v1/events/tn/sessions/s1/transactions?order=oldest"), 400, "VALIDATION_FAILED");
+    // A cursor that is no transaction of the session is refused rather than read as the start.
+    expectError(await call("GET", `/v1/events/tn/sessions/s1/transactions?order=newest&after=${crypto.randomUUID()}`), 400, "VALIDATION_FAILED");
+  });
 });
 
 describe("GET /v1/me", () => {

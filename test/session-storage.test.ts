@@ -7,7 +7,7 @@ const sessionStub = (eventId: string) => env.SALE_SESSION.getByName(`${eventId}:
 type Row = Record<string, SqlStorageValue>;
 
 const LINES = "SELECT * FROM transaction_items ORDER BY tx_id, position";
-const objects = "SELECT type, name FROM sqlite_master WHERE name IN ('transaction_items', 'items_sold') ORDER BY name";
+const objects = "SELECT type, name FROM sqlite_master WHERE name IN ('transaction_items', 'items_sold', 'transactions_by_time') ORDER BY name";
 
 /**
  * Puts a session's storage back in the layout of schema version 5 (lines in their own table,
@@ -30,6 +30,8 @@ function toVersion5(sql: SqlStorage) {
   // What version 7 added (discount sessions).
   sql.exec("ALTER TABLE session DROP COLUMN discount");
   sql.exec("ALTER TABLE items DROP COLUMN tag_price");
+  // What version 8 added (the organizer's list newest first).
+  sql.exec("DROP INDEX transactions_by_time");
   sql.exec("UPDATE _schema SET version = 5");
 }
 
@@ -53,7 +55,10 @@ describe("session storage", () => {
       ["M2", "c2", "Item M2", 2599, 7000, 1819, 2599],
       ["M1", "c1", "Item M1", 1000, 6000, 600, 1000],
     ]);
-    expect(before.objects).toEqual([{ type: "view", name: "transaction_items" }]);
+    expect(before.objects).toEqual([
+      { type: "view", name: "transaction_items" },
+      { type: "index", name: "transactions_by_time" },
+    ]);
     expect(before.lines).toHaveLength(3);
     expect(before.lines.filter((l) => l.tx_id === two.body.id)).toEqual([
       { tx_id: two.body.id, position: 0, item_id: "M2", consignor_id: "c2", title: "Item M2", price: 2599, commission_rate: 7000, commission: 1819, tag_price: 2599 },
@@ -75,7 +80,14 @@ describe("session storage", () => {
       objects: state.storage.sql.exec<Row>(objects).toArray(),
       version: state.storage.sql.exec<{ version: number }>("SELECT version FROM _schema").one().version,
     }));
-    expect(after).toEqual({ lines: before.lines, objects: [{ type: "view", name: "transaction_items" }], version: 7 });
+    expect(after).toEqual({
+      lines: before.lines,
+      objects: [
+        { type: "view", name: "transaction_items" },
+        { type: "index", name: "transactions_by_time" },
+      ],
+      version: 8,
+    });
 
     // Reads, replays, voids, the archive's pages and new sales work as before.
     expect((await call("GET", `/v1/events/mig1/sessions/s1/transactions/${two.body.id}`)).body).toEqual(two.body);

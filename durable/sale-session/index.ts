@@ -29,7 +29,7 @@ import { reemitMessages } from "./messages";
 import { linesOf, MIGRATIONS, type SessionRow } from "./schema";
 import { writeSnapshot } from "./snapshot";
 import type { SessionStore } from "./store";
-import { findTransaction, priceListPage, sessionItemView, summaryOf, transactionPage, transactionView, type PriceListPage, type SessionItemView, type TransactionPage } from "./views";
+import { findTransaction, priceListPage, sessionItemView, summaryOf, transactionPage, transactionView, type PriceListPage, type SessionItemView, type TransactionOrder, type TransactionPage } from "./views";
 import { addForeignIds, archivedTransaction, ArchivedReplay, IDS_PAGE, isPruned, readForeignIds, transactionIds } from "./transaction-ids";
 import { recordVoid, voidable } from "./voids";
 
@@ -317,9 +317,9 @@ export class SaleSession extends DurableObject<Env> {
     });
   }
 
-  /** The session's transactions with their lines, in id order after `afterId` (the organizer's list). */
-  async transactionPage(afterId: string, limit: number): Promise<Result<TransactionPage>> {
-    return attempt(() => transactionPage(this.sql, this.session(), afterId, limit));
+  /** The session's transactions with their lines after `afterId`, in id order or newest first (the organizer's list). */
+  async transactionPage(afterId: string, limit: number, order: TransactionOrder = "id"): Promise<Result<TransactionPage>> {
+    return attempt(() => transactionPage(this.sql, this.session(), afterId, limit, order));
   }
 
   /** Sold items in id order after `afterId`, with the transaction that sold each (for the Inventory). */

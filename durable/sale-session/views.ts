@@ -1,4 +1,4 @@
-import { notFound } from "../../lib/errors";
+import { AppError, notFound } from "../../lib/errors";
 import type { Sql } from "../../lib/sql";
 import type { HoldView, SaleSessionSummary, TransactionView } from "../../schemas/domain";
 import { linesOf, type HoldRow, type SessionRow, type StoredTransaction, type TransactionItemRow, type TransactionRow } from "./schema";
@@ -118,9 +118,28 @@ export interface TransactionPage {
   archived: boolean;
 }
 
-/** The session's transactions with their lines, in id order after `afterId` (a walk of the primary key). */
-export function transactionPage(sql: Sql, s: SessionRow, afterId: string, limit: number): TransactionPage {
-  const rows = sql.all<StoredTransaction>("SELECT * FROM transactions WHERE id > ? ORDER BY id LIMIT ?", afterId, limit);
+/** The orders the organizer's list comes in: by transaction id (a walk of the primary key), or newest first. */
+export type TransactionOrder = "id" | "newest";
+
+/**
+ * The session's transactions with their lines after `afterId`: in id order, or newest first
+ * (created_at, then id, descending: the index transactions_by_time), where `afterId` must be a
+ * transaction of the session (the last of the page before).
+ */
+export function transactionPage(sql: Sql, s: SessionRow, afterId: string, limit: number, order: TransactionOrder = "id"): TransactionPage {
+  let rows: StoredTransaction[];
+  if (order === "id") rows = sql.all<StoredTransaction>("SELECT * FROM transactions WHERE id > ? ORDER BY id LIMIT ?", afterId, limit);
+  else if (afterId === "") rows = sql.all<StoredTransaction>("SELECT * FROM transactions ORDER BY created_at DESC, id DESC LIMIT ?", limit);
+  else {
+    const from = sql.one<{ created_at: number }>("SELECT created_at FROM transactions WHERE id = ?", afterId);
+    if (!from) throw new AppError("VALIDATION_FAILED", `after: ${afterId} is no transaction of this session`, { after: afterId });
+    rows = sql.all<StoredTransaction>(
+      "SELECT * FROM transactions WHERE (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?",
+      from.created_at,
+      afterId,
+      limit,
+    );
+  }
   return {
     transactions: rows.map((tx) => transactionView(s, tx, linesOf(tx))),
     next: rows.length === limit ? rows.at(-1)!.id : null,

@@ -41,18 +41,21 @@ lists.get("/", documented({
 export const TransactionListQuery = z.strictObject({
   after: z.union([TransactionId, z.literal("")]).default(""),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+  /** `id` (transaction-id order, the default) or `newest` (the last sale first). */
+  order: z.enum(["id", "newest"]).default("id"),
 });
 
 /**
- * A session's transactions with their lines, in id order (the session object's primary key, so a
- * page costs the same in a session of any size), paged by `after`. `archived`: the nightly archive
- * pruned them from the session (they are in D1 and R2).
+ * A session's transactions with their lines, in id order (the session object's primary key) or
+ * newest first (its index by time), so a page costs the same in a session of any size; paged by
+ * `after`. `archived`: the nightly archive pruned them from the session (they are in D1 and R2).
  */
 lists.get("/:eventId/sessions/:sessionId/transactions", documented({
   operationId: "listSessionTransactions",
   tag: "Sales",
   summary: "A session's transactions",
-  description: "The session's transactions with their lines (prices in cents), in transaction-id order, a page at a time. `archived`: the nightly archive pruned them from the session; they are in D1 and R2.",
+  description:
+    "The session's transactions with their lines (prices in cents), a page at a time (`next` is the following page's `after`): in transaction-id order, or with `order=newest` the last sale first (by time, then id). `archived`: the nightly archive pruned them from the session; they are in D1 and R2.",
   access: ["admin"],
   query: TransactionListQuery,
   responses: { 200: json(TransactionPage, "A page of transactions.") },
@@ -61,6 +64,6 @@ lists.get("/:eventId/sessions/:sessionId/transactions", documented({
   const eventId = parse(Id, c.req.param("eventId"), "eventId");
   const sessionId = parse(Id, c.req.param("sessionId"), "sessionId");
   authorize(c, ["admin"]);
-  const { after, limit } = parse(TransactionListQuery, c.req.query(), "query");
-  return c.json(unwrap(await sessionOf(c.env, eventId, sessionId).transactionPage(after, limit)));
+  const { after, limit, order } = parse(TransactionListQuery, c.req.query(), "query");
+  return c.json(unwrap(await sessionOf(c.env, eventId, sessionId).transactionPage(after, limit, order)));
 }));

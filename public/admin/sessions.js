@@ -194,14 +194,15 @@ function transactionsCard() {
 async function loadTransactions(more) {
   const sessionId = view.watched;
   const after = more && view.transactionsNext ? `&after=${view.transactionsNext}` : "";
-  const answer = await api("GET", ev(`/sessions/${encodeURIComponent(sessionId)}/transactions?limit=100${after}`));
+  // The last sale first; "More" goes further back in time.
+  const answer = await api("GET", ev(`/sessions/${encodeURIComponent(sessionId)}/transactions?order=newest&limit=100${after}`));
   const box = $("transactions");
   if (!box || sessionId !== view.watched) return;
   if (!answer.ok) return fill(box, h("p", { class: "message bad" }, words(answer.error)));
   view.transactions = more ? [...view.transactions, ...answer.body.transactions] : answer.body.transactions;
   view.transactionsNext = answer.body.next;
   $("more-transactions").hidden = !view.transactionsNext;
-  const list = [...view.transactions].sort((a, b) => b.createdAt - a.createdAt);
+  const list = view.transactions;
   fill(
     box,
     answer.body.archived ? h("p", { class: "message" }, "This session was archived: its sales are in the archive (D1 and R2), not listed here.") : null,

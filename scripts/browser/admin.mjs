@@ -110,6 +110,7 @@ test("h. the organizer starts a session on /admin and sees its totals move as sa
     assert.equal(p.frames_.filter((f) => typeof f === "string" && f.includes(adminKey)).length, 0);
     await p.click('#transactions-card button:text("Refresh")');
     await p.waitForFunction(() => document.querySelectorAll("#transactions tr[data-tx]").length === 3);
+    assert.equal(await p.$eval("#transactions tr[data-tx]", (tr) => tr.children[3].textContent), "K04", "the last sale (at the register page) is listed first");
     await page.shot(p, "h2-live-totals");
     await page.doc(p, "admin");
     page.noErrors(p);
