@@ -78,12 +78,10 @@ export function refresh(key, eventId, sessionId) {
       const now = await held();
       const same = now?.eventId === eventId && now?.sessionId === sessionId;
       if (same) return now;
-      if (!same) {
-        await inTransaction("readwrite", ({ items, meta }) => {
-          items.clear();
-          meta.delete("list");
-        });
-      }
+      await inTransaction("readwrite", ({ items, meta }) => {
+        items.clear();
+        meta.delete("list");
+      });
       let after = "";
       let count = 0;
       const takenAt = Date.now();
