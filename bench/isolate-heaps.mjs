@@ -75,6 +75,22 @@ export class Inspector {
   }
 }
 
+/** Bytes of live objects in an isolate: the self sizes of a heap snapshot, which V8 takes after a full collection. */
+async function snapshotBytes(inspector) {
+  const chunks = [];
+  inspector.onEvent = (msg) => msg.method === "HeapProfiler.addHeapSnapshotChunk" && chunks.push(msg.params.chunk);
+  try {
+    await inspector.call("HeapProfiler.takeHeapSnapshot", { reportProgress: false }, 60_000);
+  } finally {
+    inspector.onEvent = null;
+  }
+  const { snapshot, nodes } = JSON.parse(chunks.join(""));
+  const fields = snapshot.meta.node_fields;
+  let bytes = 0;
+  for (let i = fields.indexOf("self_size"); i < nodes.length; i += fields.length) bytes += nodes[i];
+  return bytes;
+}
+
 export class IsolateHeaps {
   /** Opens the inspectors of the server whose process group is `pgid` (`wrangler dev --inspector-port inspectorPort`). */
   static async open({ host, inspectorPort, pgid, log = () => {} }) {
@@ -103,7 +119,10 @@ export class IsolateHeaps {
     for (const { id, inspector } of this.inspectors) {
       try {
         const t0 = performance.now();
-        if (gc) await inspector.call("HeapProfiler.collectGarbage", {}, 5_000).catch(() => {});
+        // A full collection: the simulators' isolates never answer HeapProfiler.collectGarbage (R2's
+        // at least), but a heap snapshot is taken after one.
+        if (gc && id === USER_WORKER) await inspector.call("HeapProfiler.collectGarbage", {}, 5_000).catch(() => {});
+        else if (gc) await snapshotBytes(inspector).catch(() => {});
         const t1 = performance.now();
         const { usedSize, totalSize, backingStorageSize } = await inspector.call("Runtime.getHeapUsage");
         debug?.(`  ${id}: gc ${(t1 - t0).toFixed(0)} ms, usage ${(performance.now() - t1).toFixed(0)} ms`);
@@ -122,20 +141,9 @@ export class IsolateHeaps {
     const out = {};
     for (const { id, inspector } of this.inspectors) {
       if (id === USER_WORKER) continue;
-      const chunks = [];
-      inspector.onEvent = (msg) => msg.method === "HeapProfiler.addHeapSnapshotChunk" && chunks.push(msg.params.chunk);
       try {
-        await inspector.call("HeapProfiler.takeHeapSnapshot", { reportProgress: false }, 60_000);
-        const { snapshot, nodes } = JSON.parse(chunks.join(""));
-        const fields = snapshot.meta.node_fields;
-        const at = fields.indexOf("self_size");
-        let bytes = 0;
-        for (let i = at; i < nodes.length; i += fields.length) bytes += nodes[i];
-        out[id] = Math.round(bytes / 1024);
-      } catch {
-      } finally {
-        inspector.onEvent = null;
-      }
+        out[id] = Math.round((await snapshotBytes(inspector)) / 1024);
+      } catch {}
     }
     return out;
   }
