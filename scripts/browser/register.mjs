@@ -203,18 +203,30 @@ test("f. the first register voids its first sale from the recent sales: the API 
   page.noErrors(p);
 });
 
-test("g. the next session is half price: the register switches to it and the receipt shows tag and paid prices", async () => {
+test("g. the next session is half price: the register switches to it and the receipt shows tag and paid prices", async ({ context }) => {
   const p = register1;
   // The void of f may still be on the queue: completing the session settles its voids with its
   // sales, so the next session offers T001–T003 at once.
   await must("POST", `/v1/events/${EVENT}/sessions/${SESSION}/complete`, undefined, [200], adminKey);
   await must("POST", `/v1/events/${EVENT}/sessions`, { id: "half", name: "Half-price day", startTime: 0, endTime: 1, discount: 5000 }, [201], adminKey);
-  await must("POST", `/v1/events/${EVENT}/sessions/half/start`, undefined, [200], adminKey);
+  // The register switches before the organizer starts the session: no price list yet (the server
+  // has none to give), and it takes it by itself once the session runs.
   await p.click("#change-session");
   await p.fill("#session-id", "half");
   await p.click("#signin-button");
   await p.waitForSelector("#sell:not([hidden])");
   assert.match(await p.textContent("#session-name"), /Half-price day · half price/);
+  await p.waitForFunction(() => document.getElementById("prices").textContent === "No price list");
+  await must("POST", `/v1/events/${EVENT}/sessions/half/start`, undefined, [200], adminKey);
+  await p.waitForFunction(() => document.getElementById("prices").textContent.startsWith("Prices kept: "), null, { timeout: 25_000 });
+  // Offline, a tag is priced at this session's price from the list.
+  await context.setOffline(true);
+  await page.scan(p, "T003");
+  await p.waitForFunction(() => document.querySelector('#cart li[data-tag="T003"]')?.textContent.includes("(price list)"));
+  const line = await p.textContent('#cart li[data-tag="T003"]');
+  assert.ok(line.includes(`$${(price("T003") / 100).toFixed(2)}`) && line.includes(`$${(Math.round(price("T003") / 2) / 100).toFixed(2)}`), `tag and half price from the list: ${line}`);
+  await p.click('#cart li[data-tag="T003"] button.remove');
+  await context.setOffline(false);
   for (const tag of ["T001", "T002"]) await page.scan(p, tag); // voided in f: on sale again
   await p.click("#checkout");
   await p.waitForSelector("#receipt[data-total]");
