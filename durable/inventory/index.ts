@@ -98,8 +98,10 @@ export class Inventory extends DurableObject<Env> {
 
   // ---------------------------------------------------------------- items
 
-  /** Creates or replaces items, all or none (ITEM_LOCKED names every item no longer modifiable). */
-  /** Creates or replaces items; with a request (its id and body hash) a repeat answers as the first call did. */
+  /**
+   * Creates or replaces items, all or none (ITEM_LOCKED names every item no longer modifiable); with
+   * a request (its id and body hash) a repeat answers as the first call did (item-requests.ts).
+   */
   async upsertItems(
     items: ItemInput[],
     actor: Actor,
