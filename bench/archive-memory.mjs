@@ -13,6 +13,8 @@
 //   ARCHMEM_HEAP=clean  also a forced full GC in every isolate before each archive (each starts from a clean
 //                       heap, as a fresh production isolate would)
 //   ARCHMEM_ORDER=large,small
+//   ARCHMEM_TRACE_GC=1  the runtime started with V8's GC trace (bench/gc-trace.mjs): per isolate that collected
+//                       during an archive, its committed heap and which space grew (young, old, large objects)
 //
 // Bounded in time (ARCHMEM_DEADLINE_MS, default 12 minutes); stops what it started, by process group.
 import { execFileSync, spawn } from "node:child_process";
@@ -24,6 +26,7 @@ import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { jsonRequest, runScript } from "../scripts/local-http.mjs";
 import { IsolateHeaps } from "./isolate-heaps.mjs";
+import { GcTrace, TRACE_GC_FLAGS } from "./gc-trace.mjs";
 
 const HOST = "127.0.0.1";
 /** As `npm start` runs it: the API Worker with the pages Worker beside it. */
@@ -45,6 +48,9 @@ const ORDER = (process.env.ARCHMEM_ORDER ?? "small,large").split(",");
 
 const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 if (OBSERVABILITY !== "default") env.X_LOCAL_OBSERVABILITY = OBSERVABILITY;
+const gcTrace = process.env.ARCHMEM_TRACE_GC ? new GcTrace() : null;
+const isolateNames = new Map();
+if (gcTrace) env.MINIFLARE_WORKERD_V8_FLAGS = [env.MINIFLARE_WORKERD_V8_FLAGS, TRACE_GC_FLAGS].filter(Boolean).join(" ");
 const started = performance.now();
 const log = (...args) => console.log(`[${((performance.now() - started) / 1000).toFixed(1)}s]`, ...args);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -76,8 +82,12 @@ async function startServer(state) {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
+  const take = (d) => {
+    output = (output + d).slice(-100_000);
+    gcTrace?.feed(String(d));
+  };
+  child.stdout.on("data", take);
+  child.stderr.on("data", take);
   server = { child, pgid: child.pid, output: () => output };
   const until = Date.now() + 120_000;
   while (Date.now() < until) {
@@ -255,6 +265,7 @@ async function archive(label, event) {
   const heapBefore = await heaps();
   const s = sampler();
   await sleep(600); // a few baseline samples
+  const traceFrom = gcTrace?.now();
   const tA = performance.now();
   const { instanceId } = await must("POST", "/v1/archive", { force: true }, [201]);
   let status;
@@ -266,6 +277,7 @@ async function archive(label, event) {
   }
   const seconds = (performance.now() - tA) / 1000;
   await sleep(SETTLE_MS); // does the memory stay?
+  const traceTo = gcTrace?.now();
   const heapAfter = await heaps();
   const mem = await s.stop();
   // ARCHMEM_HEAP=nogc: the heaps are read but not collected, so the next archive starts as it would.
@@ -292,6 +304,25 @@ async function archive(label, event) {
       );
     }
     for (const p of rssAfterGc) if (p.comm === "workerd" && p.rss > 150_000) log(`  after GC: ${p.pid} ${p.comm} rss ${mib(p.rss)} anon ${mib(p.anon)} MiB`);
+  }
+  if (gcTrace) {
+    // Give the runtime's buffered output a moment to arrive.
+    await sleep(1_000);
+    r.gcTrace = gcTrace.during(traceFrom, traceTo);
+    const span = ([a, b]) => `${a.toFixed(1)} → ${b.toFixed(1)}`;
+    // The inspector does not name isolates by address: the one whose heap it read is nearest in size
+    // (remembered, as an isolate keeps its address for the whole run).
+    const nameOf = (t) => {
+      const near = Object.entries(heapAfter ?? {}).map(([id, h]) => [id, Math.abs(h.total / 1024 - t.committedLast)]).sort((a, b) => a[1] - b[1])[0];
+      if (near && near[1] < 1) isolateNames.set(t.isolate, near[0]);
+      return isolateNames.has(t.isolate) ? `${t.isolate} (≈ ${isolateNames.get(t.isolate)})` : t.isolate;
+    };
+    for (const t of r.gcTrace) {
+      log(
+        `  V8 ${nameOf(t)}: ${t.collections} collections (${t.fullCollections} full); committed ${span(t.committed)} MiB` +
+          ` — young ${span(t.newSpace)}, old ${span(t.oldSpace)}, large objects ${span(t.largeObjects)}; live after collection ${span(t.liveAfterCollection)}`,
+      );
+    }
   }
   return r;
 }
