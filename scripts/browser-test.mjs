@@ -16,8 +16,10 @@
 //      page shows it as needing attention (which tag, why) and keeps it until the cashier uploads
 //      it without that tag;
 //   f. the first register voids its first sale from its list of recent sales;
-//   g. the next session is half price: the register switches to it, and the receipt shows each
-//      tag price struck through beside the price paid, and the half-price total.
+//   g. at closing time a sale made offline is uploaded after the organizer completed the session:
+//      the ended session takes it (201) and nothing needs attention; the next session is half
+//      price: the register switches to it, and the receipt shows each tag price struck through
+//      beside the price paid, and the half-price total.
 // Then the organizer's dashboard (/admin) and the consignor's page (/consignor), each on an event
 // of its own:
 //   h. the organizer signs in, creates a session, starts it, and watches its totals move as sales

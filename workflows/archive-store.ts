@@ -213,7 +213,8 @@ export async function verifyArchive(env: Env, s: SessionRef, manifest: ArchiveMa
 
 /**
  * Whether the session's rows may leave its object: only when every transaction of it has a
- * completed calculation, none is pending or in error, and every void has reached the ledger.
+ * completed calculation, none is pending or in error, every void has reached the ledger, and no
+ * sale uploaded late is half recorded.
  * Otherwise the reason, for the run's output; the session is archived again next night.
  */
 export async function pruneVerdict(env: Env, s: SessionRef): Promise<{ prune: boolean; reason: string | null }> {
@@ -226,6 +227,8 @@ export async function pruneVerdict(env: Env, s: SessionRef): Promise<{ prune: bo
   if ((ledger?.errors ?? 0) > 0) problems.push(`${ledger!.errors} calculation(s) in error`);
   const voided = ledger?.voided ?? 0;
   if (voided < metadata.voidCount) problems.push(`${metadata.voidCount - voided} void(s) not yet reversed in the ledger`);
+  const late = unwrap(await sessionStub(env, s).lateSalesPending());
+  if (late > 0) problems.push(`${late} sale(s) uploaded after the session ended still being recorded`);
   return problems.length === 0 ? { prune: true, reason: null } : { prune: false, reason: `not pruned: ${problems.join("; ")}` };
 }
 

@@ -17,6 +17,7 @@ import { ShopifyRelay } from "./shopify-relay";
 import { eventRow, insertEvent, recordedEvent, requireEvent, requireOpen, setItemRules } from "./event";
 import { applyPatch, checkPatch, countByStatus, deleteItem, findItem, itemView, listItems, saveItems, type ItemFilter } from "./items";
 import { closeEvent, unsoldReport, type CloseOutcome, type UnsoldReport } from "./closing";
+import { claimLateSale } from "./late-sales";
 import { batchOf, saleOf, voidOf, type RejectedMessage, type SaleOutcome } from "./sales";
 import { itemRow, MIGRATIONS } from "./schema";
 import { withItemRequest } from "./item-requests";
@@ -220,6 +221,18 @@ export class Inventory extends DurableObject<Env> {
   /** A page of the items a starting session sells: locked and not sold, in id order after `afterId`. */
   async sessionItems(sessionId: string, afterId: string, limit: number): Promise<Result<SessionItemSeed[]>> {
     return attempt(() => sessionItems(this.sql, sessionId, afterId, limit));
+  }
+
+  /**
+   * A sale made offline during a completed session and uploaded since: its items are sold here to
+   * it now, or it is refused having changed nothing (late-sales.ts). Idempotent.
+   */
+  async claimLateSale(sessionId: string, txId: string, itemIds: string[], occurredAt: number, actor: Actor): Promise<Result<{ claimed: number }>> {
+    return attempt(async () => {
+      const claimed = await claimLateSale(this.sessions, { sessionId, txId, itemIds, occurredAt }, actor);
+      await this.relayShopify();
+      return claimed;
+    });
   }
 
   /** The session object reports its transitions; a completed session is settled at once. */

@@ -149,6 +149,13 @@ export const MIGRATIONS: string[][] = [
   [
     `CREATE TABLE item_requests (request_id TEXT PRIMARY KEY, key_id TEXT NOT NULL, body_hash TEXT NOT NULL, answer TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID`,
   ],
+  // Each session's place in the order sessions started (late-sales.ts: an ended session takes a
+  // sale made offline only while none started after it). Sessions that started before this
+  // version: their creation order.
+  [
+    `ALTER TABLE sessions ADD COLUMN started_seq INTEGER`,
+    `UPDATE sessions SET started_seq = position WHERE status != 'initial'`,
+  ],
 ];
 
 export type ItemRow = {
@@ -182,7 +189,16 @@ export type ItemRow = {
 
 export type TransferReason = "donated" | "pickup" | "withdrawn" | "transfer";
 
-export type SessionRow = { id: string; name: string; status: SessionStatus | "starting"; position: number; settled: number; discount: number };
+export type SessionRow = {
+  id: string;
+  name: string;
+  status: SessionStatus | "starting";
+  position: number;
+  settled: number;
+  discount: number;
+  /** Its place in the order sessions started (null: never started). */
+  started_seq: number | null;
+};
 
 // Reads by key that several concerns share.
 

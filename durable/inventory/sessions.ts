@@ -69,7 +69,12 @@ export async function prepareSessionStart(ctx: SessionContext, sessionId: string
     });
   }
   if (session.status !== "initial" && session.status !== "starting") throw invalidTransition("session", session.status, "active");
-  sql.run("UPDATE sessions SET status = 'starting', updated_at = ? WHERE id = ?", ctx.now(), sessionId);
+  // Its place among the starts: an ended session takes late sales only while no session started after it (late-sales.ts).
+  sql.run(
+    "UPDATE sessions SET status = 'starting', started_seq = (SELECT COALESCE(MAX(started_seq), 0) + 1 FROM sessions), updated_at = ? WHERE id = ?",
+    ctx.now(),
+    sessionId,
+  );
   try {
     await settleEnded(ctx);
   } catch (error) {
@@ -113,7 +118,7 @@ export async function catchUpWithSessions(ctx: SessionContext) {
  * A session this object believes running may have ended without it hearing (the call telling it
  * failed): ask each one, so a lost notice never blocks the next session.
  */
-async function refreshRunningSessions(ctx: SessionContext, except: string) {
+export async function refreshRunningSessions(ctx: SessionContext, except: string) {
   const { sql } = ctx;
   const event = requireEvent(sql);
   const believed = sql.all<SessionRow>("SELECT * FROM sessions WHERE status IN ('starting', 'active') AND id != ?", except);

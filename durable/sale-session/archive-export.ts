@@ -1,6 +1,7 @@
 import { AppError, invalidTransition } from "../../lib/errors";
 import type { Sql } from "../../lib/sql";
 import { ARCHIVE_PAGE, SESSION_KINDS, type ArchivePage, type ArchiveRow, type SessionKind } from "../../schemas/archive";
+import { pendingIntentCount } from "./late-sales";
 import { linesOf, TRANSACTION_COLUMNS, type SessionRow } from "./schema";
 import type { SessionStore } from "./store";
 import { keepPrunedIds } from "./transaction-ids";
@@ -99,6 +100,8 @@ export function checkPrune(
   const same = SESSION_KINDS.every((k) => held[k] === archived[k]);
   if (!same) throw new AppError("INVALID_TRANSITION", "the session changed since it was archived; archive it again", { held, archived });
   if (outbox.pending() > 0) throw new AppError("INVALID_TRANSITION", "the session still has messages to send", { outbox: outbox.pending() });
+  const late = pendingIntentCount(sql);
+  if (late > 0) throw new AppError("INVALID_TRANSITION", "a sale uploaded after the session ended is still being recorded", { lateSales: late });
   return { held, done: false };
 }
 

@@ -32,32 +32,44 @@ export function sell(store: SessionStore, s: SessionRow, input: TransactionCreat
     requireOwnId(store.foreignIds, input.id);
     return { value: record(store, s, input, actor, now), replayed: false };
   } catch (error) {
-    const existing = storedTransaction(store.sql, input.id);
-    if (!existing) {
-      // Pruned after the archive: recognised by what it was, answered from the archive.
-      if (prunedReplay(store.sql, input)) throw new ArchivedReplay(input.id);
-      throw error;
-    }
-    const items = linesOf(existing);
-    const same =
-      existing.register_id === input.registerId &&
-      existing.shopper_code === input.shopperCode &&
-      existing.hold_id === (input.holdId ?? null) &&
-      sameSet(
-        items.map((i) => i.item_id),
-        input.items,
-      );
-    if (!same) throw new AppError("IDEMPOTENCY_KEY_REUSED", `transaction ${input.id} was already used for another checkout`);
-    return { value: transactionView(s, existing, items), replayed: true };
+    const replay = replayOf(store, s, input);
+    if (replay) return replay;
+    throw error;
   }
+}
+
+/**
+ * The answer to `input` when its id is one of this session's sales: a replay for the same
+ * register, shopper, hold and cart, IDEMPOTENCY_KEY_REUSED for another, ArchivedReplay when the
+ * archive pruned it (the caller answers from the archive); null when the id is new here.
+ */
+export function replayOf(store: Pick<SessionStore, "sql">, s: SessionRow, input: TransactionCreate): Replayable<TransactionView> | null {
+  const existing = storedTransaction(store.sql, input.id);
+  if (!existing) {
+    // Pruned after the archive: recognised by what it was, answered from the archive.
+    if (prunedReplay(store.sql, input)) throw new ArchivedReplay(input.id);
+    return null;
+  }
+  const items = linesOf(existing);
+  const same =
+    existing.register_id === input.registerId &&
+    existing.shopper_code === input.shopperCode &&
+    existing.hold_id === (input.holdId ?? null) &&
+    sameSet(
+      items.map((i) => i.item_id),
+      input.items,
+    );
+  if (!same) throw new AppError("IDEMPOTENCY_KEY_REUSED", `transaction ${input.id} was already used for another checkout`);
+  return { value: transactionView(s, existing, items), replayed: true };
 }
 
 /**
  * Sells the cart in one SQL transaction, or throws having changed nothing: the items (each sale
  * audited by trigger), the transaction with its lines in its own row (the counters move by
- * trigger), and the outbox message.
+ * trigger), the outbox message, and whatever `also` writes. Checks neither the session's status
+ * nor the id's owner (the callers do).
  */
-function record(store: SessionStore, s: SessionRow, input: TransactionCreate, actor: Actor, now: number): TransactionView {
+export function record(store: SessionStore, s: SessionRow, input: TransactionCreate, actor: Actor, now: number, also?: () => void): TransactionView {
   const sql = store.sql;
   const holdId = input.holdId ?? null;
   // Built here as they are written, so nothing needs reading back.
@@ -111,6 +123,7 @@ function record(store: SessionStore, s: SessionRow, input: TransactionCreate, ac
       holdConsumed = true;
     }
     store.outbox.enqueue(completedMessage(s, tx, lines), now);
+    also?.();
   });
   // The counters moved exactly as the trigger moved them; a consumed hold changed more, so read.
   if (holdConsumed) store.reload();

@@ -25,6 +25,7 @@ import {
   requireStartable,
   tellInventory,
 } from "./lifecycle";
+import { dropIntent, keepIntent, mayBeLate, pendingIntentCount, pendingIntents, recordLateSale, requireLateSale } from "./late-sales";
 import { reemitMessages } from "./messages";
 import { linesOf, MIGRATIONS, type SessionRow } from "./schema";
 import { writeSnapshot } from "./snapshot";
@@ -266,10 +267,58 @@ export class SaleSession extends DurableObject<Env> {
     return attempt(async () => {
       const now = Date.now();
       const results: Result<Replayable<TransactionView>>[] = [];
-      for (const input of inputs) results.push(await attempt(() => this.sellOrReplay(input, actor, now)));
-      if (results.some((r) => r.ok && !r.value.replayed)) this.afterEnqueue(now);
+      for (const input of inputs) results.push(await attempt(() => this.uploadOne(input, actor, now)));
+      if (results.some((r) => r.ok && !r.value.replayed)) this.afterEnqueue(Date.now());
       return results;
     });
+  }
+
+  /** One uploaded sale: a checkout, or, once the session has completed, a late sale (late-sales.ts). */
+  private async uploadOne(input: TransactionCreate, actor: Actor, now: number): Promise<Replayable<TransactionView>> {
+    try {
+      return await this.sellOrReplay(input, actor, now);
+    } catch (error) {
+      if (!mayBeLate(error, this.session())) throw error;
+      requireLateSale(this.store, this.session(), input, actor, now);
+      this.ctx.storage.transactionSync(() => keepIntent(this.sql, input, actor, now));
+      return this.claimAndRecord(input, actor, now);
+    }
+  }
+
+  /**
+   * Asks the Inventory for a late sale's items, then records the sale here. A refusal drops the
+   * intent (nothing changed anywhere); any other failure keeps it for the alarm and the register's
+   * retry, both of which claim again (the Inventory answers the same claim the same).
+   */
+  private async claimAndRecord(input: TransactionCreate, actor: Actor, occurredAt: number): Promise<Replayable<TransactionView>> {
+    const s = this.session();
+    try {
+      unwrap(await this.env.INVENTORY.getByName(s.event_id).claimLateSale(s.session_id, input.id, input.items, occurredAt, actor));
+    } catch (error) {
+      if (error instanceof AppError) dropIntent(this.sql, input.id);
+      else this.scheduleAlarm(Date.now() + Number(this.env.OUTBOX_RETRY_MS));
+      throw error;
+    }
+    const sold = recordLateSale(this.store, this.session(), input, actor, Date.now());
+    // The session's totals in D1 follow at once (the alarm writes them).
+    if (!sold.replayed) this.afterEnqueue(Date.now());
+    return sold;
+  }
+
+  /** How many late sales are claimed and not yet recorded (the archive does not prune meanwhile). */
+  async lateSalesPending(): Promise<Result<number>> {
+    return attempt(() => pendingIntentCount(this.sql));
+  }
+
+  /** The alarm's part: late sales claimed but not yet recorded (the object stopped in between). */
+  private async finishLateSales() {
+    for (const { input, actor, at } of pendingIntents(this.sql)) {
+      try {
+        await this.claimAndRecord(input, actor, at);
+      } catch (error) {
+        if (!(error instanceof AppError)) console.warn(`late sale ${input.id} not finished; trying again later`, error);
+      }
+    }
   }
 
   /** One item as a register scans it: title, size, tag price, price here, and whether it can be sold. */
@@ -450,6 +499,7 @@ export class SaleSession extends DurableObject<Env> {
       this.ctx.storage.transactionSync(() => expireHolds(this.sql, this.holdNotice(this.session()), expired, now));
       this.reload();
     }
+    if (pendingIntentCount(this.sql) > 0) await this.finishLateSales();
     try {
       await this.relay.flush();
     } catch (error) {
@@ -464,7 +514,7 @@ export class SaleSession extends DurableObject<Env> {
       snapshotAt = Date.now() + Number(this.env.SNAPSHOT_INTERVAL_MS);
     }
     const next = nextExpiry(this.sql);
-    const retryAt = this.relay.pending() > 0 ? Date.now() + Number(this.env.OUTBOX_RETRY_MS) : null;
+    const retryAt = this.relay.pending() + pendingIntentCount(this.sql) > 0 ? Date.now() + Number(this.env.OUTBOX_RETRY_MS) : null;
     const candidates = [next, retryAt, snapshotAt].filter((t): t is number => t !== null);
     if (candidates.length > 0) this.scheduleAlarm(Math.min(...candidates));
   }

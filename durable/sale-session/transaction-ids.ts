@@ -66,12 +66,15 @@ export function keepPrunedIds(sql: Sql) {
   );
 }
 
-/** This session's transaction ids after `after`, in order, live and pruned (for the sessions after it). */
+/**
+ * This session's transaction ids after `after`, in order, live and pruned, and those of sales
+ * uploaded late whose items the Inventory is claiming (for the sessions after it).
+ */
 export function transactionIds(sql: Sql, after: string, limit: number): string[] {
   return sql
     .all<{ id: string }>(
-      "SELECT id FROM (SELECT id FROM transactions WHERE id > ? UNION SELECT id FROM pruned_tx WHERE id > ?) ORDER BY id LIMIT ?",
-      after,
+      `SELECT id FROM (SELECT id FROM transactions WHERE id > ?1 UNION SELECT id FROM pruned_tx WHERE id > ?1 UNION SELECT tx_id FROM late_sales WHERE tx_id > ?1)
+       ORDER BY id LIMIT ?2`,
       after,
       Math.min(limit, IDS_PAGE),
     )

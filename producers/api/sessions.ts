@@ -210,7 +210,7 @@ sessions.post("/:eventId/sessions/:sessionId/transactions/batch", documented({
   tag: "Sales",
   summary: "Upload sales made offline",
   description:
-    "A register back online posts the sales it queued (up to 100, 4 MiB), in order. Each is its own checkout with its own idempotency: `results[]` gives each one's status as a single checkout would have answered (201, 200 for a replay, or the error with its envelope).",
+    "A register back online posts the sales it queued (up to 100, 4 MiB), in order. Each is its own checkout with its own idempotency: `results[]` gives each one's status as a single checkout would have answered (201, 200 for a replay, or the error with its envelope). After the session completed, a sale made offline during it is still taken (201, at the session's prices) while no later session has started and the archive has not pruned the session, if every item is still in the sale (not transferred or sold online since); otherwise 409 `SESSION_NOT_ACTIVE` (`details.reason` `LATER_SESSION_STARTED` or `ARCHIVED`) or `ITEM_UNAVAILABLE` (`details.reasons` per tag, e.g. `transferred`, `sold_online`).",
   access: ["register"],
   body: TransactionUpload,
   responses: { 200: json(TransactionUploadResult, "One result per transaction, in order.") },

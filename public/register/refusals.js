@@ -6,6 +6,8 @@ export const REASONS = {
   sold_online: "was sold online: it is not for sale here any more",
   held: "is on hold at another register",
   unknown: "is not in this sale: check the number on the tag",
+  transferred: "was moved out of the sale after the session ended",
+  unavailable: "is not for sale now",
 };
 
 /** A refusal (the API's error envelope) in sentences; each ITEM_UNAVAILABLE item gets its own. */
@@ -15,6 +17,9 @@ export function refusalWords(error) {
     case "ITEM_UNAVAILABLE":
       return (details.items ?? []).map((id) => `Tag ${id} ${REASONS[details.reasons?.[id]] ?? `cannot be sold (${details.reasons?.[id] ?? "no reason given"})`}.`);
     case "SESSION_NOT_ACTIVE":
+      if (details.reason === "LATER_SESSION_STARTED" || details.reason === "ARCHIVED") {
+        return ["This sale was made in a session that has ended, and it can no longer be added to it (a later session has started, or it was archived). Give the organizer its time and tags."];
+      }
       return [`The session is not open for sales (it is ${details.status ?? "not running"}). Ask the organizer, or switch to the running session with the Session button.`];
     case "UNAUTHENTICATED":
       return ["This register key is not accepted (it may have been revoked). Sign out and sign in with a new key."];

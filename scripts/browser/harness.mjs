@@ -29,6 +29,7 @@ export const ITEMS = [
   ["T008", "Sun hat", 225],
   ["T009", "Bike helmet", 1100],
   ["T010", "Swim vest", 900],
+  ["T011", "Toddler bed rail", 1600],
 ];
 export const price = (id) => ITEMS.find(([i]) => i === id)[2];
 

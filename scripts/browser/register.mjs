@@ -203,11 +203,24 @@ test("f. the first register voids its first sale from the recent sales: the API 
   page.noErrors(p);
 });
 
-test("g. the next session is half price: the register switches to it and the receipt shows tag and paid prices", async ({ context }) => {
+test("g. at closing time a sale made offline reaches the ended session; the next session is half price: the register switches to it and the receipt shows tag and paid prices", async ({ context }) => {
   const p = register1;
-  // The void of f may still be on the queue: completing the session settles its voids with its
-  // sales, so the next session offers T001–T003 at once.
+  // Closing time on bad Wi-Fi: the register sells T011 offline, and the organizer completes the
+  // session before it is back. The void of f may still be on the queue: completing the session
+  // settles its voids with its sales, so the next session offers T001–T003 at once.
+  await context.setOffline(true);
+  await page.scan(p, "T011");
+  await p.click("#checkout");
+  await p.waitForFunction(() => document.getElementById("receipt").textContent.includes("saved"));
+  const [late] = await page.queue(p);
   await must("POST", `/v1/events/${EVENT}/sessions/${SESSION}/complete`, undefined, [200], adminKey);
+  const lateUpload = p.waitForResponse("**/transactions/batch", { timeout: 25_000 });
+  await context.setOffline(false);
+  assert.deepEqual((await (await lateUpload).json()).results.map((r) => [r.id, r.status]), [[late.id, 201]], "the ended session takes the sale made before it ended");
+  await p.waitForFunction(() => document.getElementById("waiting").hidden && document.getElementById("attention").hidden);
+  const recorded = await transaction(late.id);
+  assert.deepEqual([recorded.body.status, recorded.body.items.map((i) => i.itemId)], ["completed", ["T011"]]);
+  await page.shot(p, "g0-late-sale-uploaded");
   await must("POST", `/v1/events/${EVENT}/sessions`, { id: "half", name: "Half-price day", startTime: 0, endTime: 1, discount: 5000 }, [201], adminKey);
   // The register switches before the organizer starts the session: no price list yet (the server
   // has none to give), and it takes it by itself once the session runs.
