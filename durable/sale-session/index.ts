@@ -25,13 +25,13 @@ import {
   requireStartable,
   tellInventory,
 } from "./lifecycle";
-import { dropIntent, keepIntent, mayBeLate, pendingIntentCount, pendingIntents, recordLateSale, requireLateSale } from "./late-sales";
+import { LateSales } from "./late-sales";
 import { reemitMessages } from "./messages";
 import { linesOf, MIGRATIONS, type SessionRow } from "./schema";
 import { writeSnapshot } from "./snapshot";
 import type { SessionStore } from "./store";
 import { findTransaction, priceListPage, sessionItemView, summaryOf, transactionPage, transactionView, type PriceListPage, type SessionItemView, type TransactionOrder, type TransactionPage } from "./views";
-import { addForeignIds, archivedTransaction, ArchivedReplay, IDS_PAGE, isPruned, readForeignIds, transactionIds } from "./transaction-ids";
+import { archivedTransaction, ArchivedReplay, isPruned, loadEarlierIds, readForeignIds, transactionIds } from "./transaction-ids";
 import { recordVoid, voidable } from "./voids";
 
 /**
@@ -61,6 +61,8 @@ export class SaleSession extends DurableObject<Env> {
   private readonly gathering = new Gathering();
   /** The organizer's live totals: WebSockets this object accepts (hibernatable), pushed to after changes. */
   private readonly live: LiveFeed;
+  /** Sales made offline and uploaded after the session completed. */
+  private readonly lateSales: LateSales;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -78,6 +80,13 @@ export class SaleSession extends DurableObject<Env> {
         this.live.changed();
       },
     };
+    this.lateSales = new LateSales({
+      store: this.store,
+      session: () => this.session(),
+      inventory: (eventId) => env.INVENTORY.getByName(eventId),
+      recorded: (now) => this.afterEnqueue(now),
+      retryLater: () => this.scheduleAlarm(Date.now() + Number(env.OUTBOX_RETRY_MS)),
+    });
     void ctx.blockConcurrencyWhile(async () => {
       ctx.storage.transactionSync(() => this.sql.migrate(MIGRATIONS));
       this.row = this.sql.one<SessionRow>("SELECT * FROM session WHERE id = 1");
@@ -128,7 +137,8 @@ export class SaleSession extends DurableObject<Env> {
     const rates = requireRates(table);
     const inventory = this.env.INVENTORY.getByName(eventId);
     unwrap(await inventory.prepareSessionStart(sessionId, actor));
-    await this.loadEarlierIds(unwrap(await inventory.sessionIds()).filter((id) => id !== sessionId));
+    const others = unwrap(await inventory.sessionIds()).filter((id) => id !== sessionId);
+    await loadEarlierIds(this.store, others, (other) => this.env.SALE_SESSION.getByName(sessionObjectName(eventId, other)));
     await loadItems(this.store, inventory, sessionId, this.session().load_cursor ?? "", rates, table.tiers, this.session().discount);
     // A cancel may have landed while the items were loading.
     requireStartable(this.session());
@@ -138,25 +148,6 @@ export class SaleSession extends DurableObject<Env> {
     this.scheduleAlarm(now + Number(this.env.SNAPSHOT_INTERVAL_MS));
     unwrap(await inventory.sessionStatusChanged(sessionId, "active"));
     return summaryOf(this.session());
-  }
-
-  /**
-   * The transaction ids of the event's other sessions, so none of them is sold again here. They
-   * ended before this one could start (sessions run one after another), so their ids are final.
-   * Idempotent: a start that failed half way reads them again.
-   */
-  private async loadEarlierIds(sessionIds: readonly string[]) {
-    const eventId = this.session().event_id;
-    for (const other of sessionIds) {
-      const stub = this.env.SALE_SESSION.getByName(sessionObjectName(eventId, other));
-      for (let after = ""; ; ) {
-        const ids = unwrap(await stub.transactionIds(after, IDS_PAGE));
-        if (ids.length === 0) break;
-        addForeignIds(this.store, other, ids);
-        if (ids.length < IDS_PAGE) break;
-        after = ids.at(-1)!;
-      }
-    }
   }
 
   /** This session's transaction ids after `after`, live and pruned (read by the sessions after it). */
@@ -278,47 +269,13 @@ export class SaleSession extends DurableObject<Env> {
     try {
       return await this.sellOrReplay(input, actor, now);
     } catch (error) {
-      if (!mayBeLate(error, this.session())) throw error;
-      requireLateSale(this.store, this.session(), input, actor, now);
-      this.ctx.storage.transactionSync(() => keepIntent(this.sql, input, actor, now));
-      return this.claimAndRecord(input, actor, now);
+      return this.lateSales.take(error, input, actor, now);
     }
-  }
-
-  /**
-   * Asks the Inventory for a late sale's items, then records the sale here. A refusal drops the
-   * intent (nothing changed anywhere); any other failure keeps it for the alarm and the register's
-   * retry, both of which claim again (the Inventory answers the same claim the same).
-   */
-  private async claimAndRecord(input: TransactionCreate, actor: Actor, occurredAt: number): Promise<Replayable<TransactionView>> {
-    const s = this.session();
-    try {
-      unwrap(await this.env.INVENTORY.getByName(s.event_id).claimLateSale(s.session_id, input.id, input.items, occurredAt, actor));
-    } catch (error) {
-      if (error instanceof AppError) dropIntent(this.sql, input.id);
-      else this.scheduleAlarm(Date.now() + Number(this.env.OUTBOX_RETRY_MS));
-      throw error;
-    }
-    const sold = recordLateSale(this.store, this.session(), input, actor, Date.now());
-    // The session's totals in D1 follow at once (the alarm writes them).
-    if (!sold.replayed) this.afterEnqueue(Date.now());
-    return sold;
   }
 
   /** How many late sales are claimed and not yet recorded (the archive does not prune meanwhile). */
   async lateSalesPending(): Promise<Result<number>> {
-    return attempt(() => pendingIntentCount(this.sql));
-  }
-
-  /** The alarm's part: late sales claimed but not yet recorded (the object stopped in between). */
-  private async finishLateSales() {
-    for (const { input, actor, at } of pendingIntents(this.sql)) {
-      try {
-        await this.claimAndRecord(input, actor, at);
-      } catch (error) {
-        if (!(error instanceof AppError)) console.warn(`late sale ${input.id} not finished; trying again later`, error);
-      }
-    }
+    return attempt(() => this.lateSales.pending());
   }
 
   /** One item as a register scans it: title, size, tag price, price here, and whether it can be sold. */
@@ -499,7 +456,7 @@ export class SaleSession extends DurableObject<Env> {
       this.ctx.storage.transactionSync(() => expireHolds(this.sql, this.holdNotice(this.session()), expired, now));
       this.reload();
     }
-    if (pendingIntentCount(this.sql) > 0) await this.finishLateSales();
+    if (this.lateSales.pending() > 0) await this.lateSales.finish();
     try {
       await this.relay.flush();
     } catch (error) {
@@ -514,7 +471,7 @@ export class SaleSession extends DurableObject<Env> {
       snapshotAt = Date.now() + Number(this.env.SNAPSHOT_INTERVAL_MS);
     }
     const next = nextExpiry(this.sql);
-    const retryAt = this.relay.pending() + pendingIntentCount(this.sql) > 0 ? Date.now() + Number(this.env.OUTBOX_RETRY_MS) : null;
+    const retryAt = this.relay.pending() + this.lateSales.pending() > 0 ? Date.now() + Number(this.env.OUTBOX_RETRY_MS) : null;
     const candidates = [next, retryAt, snapshotAt].filter((t): t is number => t !== null);
     if (candidates.length > 0) this.scheduleAlarm(Math.min(...candidates));
   }

@@ -1,4 +1,4 @@
-import { AppError, notFound } from "../../lib/errors";
+import { AppError, notFound, unwrap, type Result } from "../../lib/errors";
 import type { Sql } from "../../lib/sql";
 import type { TransactionCreate } from "../../schemas/api";
 import type { TransactionView } from "../../schemas/domain";
@@ -99,4 +99,26 @@ export async function archivedTransaction(db: D1Database, s: SessionRow, txId: s
     .bind(s.event_id, txId)
     .all<TransactionItemRow>();
   return transactionView(s, tx, results);
+}
+
+/**
+ * The transaction ids of the event's other sessions, so none of them is sold again here. They
+ * ended before this one could start (sessions run one after another), so their ids are final;
+ * the ids of sales uploaded late to one of them come with them. Idempotent: a start that failed
+ * half way reads them again.
+ */
+export async function loadEarlierIds(
+  store: Pick<SessionStore, "sql" | "storage" | "foreignIds">,
+  sessionIds: readonly string[],
+  stubOf: (sessionId: string) => { transactionIds(after: string, limit: number): Promise<Result<string[]>> },
+) {
+  for (const other of sessionIds) {
+    for (let after = ""; ; ) {
+      const ids = unwrap(await stubOf(other).transactionIds(after, IDS_PAGE));
+      if (ids.length === 0) break;
+      addForeignIds(store, other, ids);
+      if (ids.length < IDS_PAGE) break;
+      after = ids.at(-1)!;
+    }
+  }
 }
