@@ -28,8 +28,9 @@
 //      prints their tags, and once a register has sold it in a half-price session sees the sale:
 //      tag price, price, their share;
 //   j. the organizer finds a calculation in error with its reason, registers the consignor and
-//      retries it; issues and revokes a key; completes the session, closes the event (typed
-//      confirmation) and runs the archive.
+//      retries it; issues and revokes a key; completes the session, sees a sale a register uploads
+//      afterwards listed as uploaded after the session ended, closes the event (typed confirmation)
+//      and runs the archive.
 // `--docs` also saves the pictures of the README (docs/register.png, docs/admin.png, docs/consignor.png).
 // Loopback only; bounded in time (DEADLINE_MS); whatever it started is stopped, even on failure.
 // `node scripts/browser-test.mjs --origin http://127.0.0.1:8787` runs against a server already up.

@@ -203,6 +203,9 @@ async function loadTransactions(more) {
   view.transactionsNext = answer.body.next;
   $("more-transactions").hidden = !view.transactionsNext;
   const list = view.transactions;
+  // A sale a register made offline and uploaded after the session was completed (closing time on bad Wi-Fi).
+  const endedAt = view.summary?.id === sessionId ? view.summary.endedAt : null;
+  const late = (t) => endedAt !== null && t.createdAt > endedAt;
   fill(
     box,
     answer.body.archived ? h("p", { class: "message" }, "This session was archived: its sales are in the archive (D1 and R2), not listed here.") : null,
@@ -220,7 +223,7 @@ async function loadTransactions(more) {
               h("td", null, t.items.map((i) => i.itemId).join(", ")),
               num(money(t.total)),
               num(money(t.commissionTotal)),
-              h("td", null, t.status === "voided" ? `voided: ${t.voidReason ?? ""}` : "sold"),
+              h("td", null, t.status === "voided" ? `voided: ${t.voidReason ?? ""}` : late(t) ? "sold · uploaded after the session ended" : "sold"),
             ),
           ),
         ),

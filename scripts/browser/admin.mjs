@@ -119,7 +119,7 @@ test("h. the organizer starts a session on /admin and sees its totals move as sa
   }
 });
 
-test("j. the organizer retries a calculation in error, issues and revokes a key, closes the event and runs the archive", async ({ browser }) => {
+test("j. the organizer retries a calculation in error, issues and revokes a key, sees a sale uploaded after the session ended, closes the event and runs the archive", async ({ browser }) => {
   const { context, p } = await openAdmin(browser);
   try {
     // A sale of c9's item: c9 is not registered, so its calculation fails.
@@ -171,19 +171,30 @@ test("j. the organizer retries a calculation in error, issues and revokes a key,
     await p.click('#tabs a[data-tab="sessions"]');
     await p.click('tr[data-session="sat"] button[data-action="complete"]');
     await p.waitForSelector('tr[data-session="sat"][data-status="completed"]');
+    // A register that was offline at closing time uploads its sale of K11 now: the ended session
+    // takes it, and the organizer's list says it came after the end.
+    const late = { id: crypto.randomUUID(), registerId: "front-9", shopperCode: "S-10", items: ["K11"] };
+    const uploaded = await must("POST", `/v1/events/${ORG}/sessions/sat/transactions/batch`, { transactions: [late] }, [200], orgKeys.register);
+    assert.equal(uploaded.results[0].status, 201);
+    await p.waitForFunction(() => document.getElementById("live-sold")?.dataset.count === "6", null, { timeout: 5_000 });
+    await p.click('#transactions-card button:text("Refresh")');
+    await p.waitForSelector(`#transactions tr[data-tx="${late.id}"]`);
+    assert.match(await p.textContent(`#transactions tr[data-tx="${late.id}"]`), /K11.*uploaded after the session ended/);
+    assert.doesNotMatch(await p.textContent(`#transactions tr[data-tx="${sale.id}"]`), /after the session ended/);
+    await page.shot(p, "j4-late-sale");
     await p.click('#tabs a[data-tab="close"]');
     await p.click("#close-open");
     assert.equal(await p.isDisabled("#close-confirm"), true, "not before the id is typed");
     await p.fill("#close-confirm-id", ORG);
-    await page.shot(p, "j4-close-confirmation");
+    await page.shot(p, "j5-close-confirmation");
     await p.click("#close-confirm");
-    await p.waitForFunction(() => /Closed: 7 items set out for pickup, 0 items donated/.test(document.getElementById("close-message").textContent));
+    await p.waitForFunction(() => /Closed: 6 items set out for pickup, 0 items donated/.test(document.getElementById("close-message").textContent));
     assert.ok((await must("GET", `/v1/events/${ORG}`, undefined, [200], adminKey)).closedAt > 0);
     await p.check("#archive-force"); // a run of its own, even when the server already archived today (--origin)
     await p.click("#archive-run");
     await p.waitForSelector('#archive-status[data-status="complete"]', { timeout: 60_000 });
     assert.match(await p.textContent("#archive-run-view"), new RegExp(`${ORG}\\s*sat`));
-    await page.shot(p, "j5-archived");
+    await page.shot(p, "j6-archived");
     page.noErrors(p);
   } finally {
     await context.close();
