@@ -310,13 +310,23 @@ async function archive(label, event) {
     await sleep(1_000);
     r.gcTrace = gcTrace.during(traceFrom, traceTo);
     const span = ([a, b]) => `${a.toFixed(1)} → ${b.toFixed(1)}`;
-    // The inspector does not name isolates by address: the one whose heap it read is nearest in size
-    // (remembered, as an isolate keeps its address for the whole run).
-    const nameOf = (t) => {
-      const near = Object.entries(heapAfter ?? {}).map(([id, h]) => [id, Math.abs(h.total / 1024 - t.committedLast)]).sort((a, b) => a[1] - b[1])[0];
-      if (near && near[1] < 1) isolateNames.set(t.isolate, near[0]);
-      return isolateNames.has(t.isolate) ? `${t.isolate} (≈ ${isolateNames.get(t.isolate)})` : t.isolate;
-    };
+    // The inspector does not name isolates by address. Each isolate not named yet gets the name whose
+    // heap (as the inspector read it) is nearest its own in size, closest pairs first, each name
+    // once; remembered, as an isolate keeps its address for the whole run.
+    const taken = new Set(isolateNames.values());
+    const pairs = r.gcTrace
+      .filter((t) => !isolateNames.has(t.isolate))
+      .flatMap((t) =>
+        Object.entries(heapAfter ?? {}).map(([id, h]) => ({ isolate: t.isolate, id, gap: Math.min(Math.abs(h.total / 1024 - t.committedLast), Math.abs(h.total / 1024 - t.committed[1])) })),
+      )
+      .filter((p) => p.gap < 2 && !taken.has(p.id))
+      .sort((a, b) => a.gap - b.gap);
+    for (const p of pairs) {
+      if (isolateNames.has(p.isolate) || taken.has(p.id)) continue;
+      isolateNames.set(p.isolate, p.id);
+      taken.add(p.id);
+    }
+    const nameOf = (t) => (isolateNames.has(t.isolate) ? `${t.isolate} (≈ ${isolateNames.get(t.isolate)})` : t.isolate);
     for (const t of r.gcTrace) {
       log(
         `  V8 ${nameOf(t)}: ${t.collections} collections (${t.fullCollections} full); committed ${span(t.committed)} MiB` +
