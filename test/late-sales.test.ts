@@ -91,6 +91,10 @@ describe("a sale made offline and uploaded after its session completed", () => {
     const claimed = await env.INVENTORY.getByName("ls3").claimLateSale("s1", late.id, ["L3"], Date.now(), { keyId: "reg", role: "register" });
     expect(claimed.ok).toBe(true);
     expect((await itemState("ls3", "L3")).status).toBe("sold");
+    // The same id for another cart is never claimed (a register bug must not sell a second cart under it).
+    const other = await env.INVENTORY.getByName("ls3").claimLateSale("s1", late.id, ["L4"], Date.now(), { keyId: "reg", role: "register" });
+    expect(other).toMatchObject({ ok: false, error: { code: "IDEMPOTENCY_KEY_REUSED" } });
+    expect((await itemState("ls3", "L4")).status).toBe("locked");
     expect((await call("GET", "/v1/events/ls3/sessions/s1")).body.metadata.transactionCount).toBe(0);
     // The archive does not prune the session while a late sale is half recorded.
     const run = await archiveNow();

@@ -39,6 +39,11 @@ export async function claimLateSale(ctx: SessionContext, sale: LateSale, actor: 
   // the items are this sale's whatever happened since, and the session must still record it.
   const mine = (id: string) => sql.one("SELECT 1 AS x FROM items WHERE id = ? AND status = 'sold' AND sold_tx_id = ? AND sold_session_id = ?", id, sale.txId, sale.sessionId);
   if (sale.itemIds.length > 0 && sale.itemIds.every((id) => mine(id) !== null)) return { claimed: 0 };
+  // The id already sold other items here (the same id with another cart): never a second cart.
+  const before = sql.all<{ item_id: string }>("SELECT item_id FROM sales WHERE tx_id = ?", sale.txId).map((r) => r.item_id);
+  if (before.length > 0) {
+    throw new AppError("IDEMPOTENCY_KEY_REUSED", `transaction ${sale.txId} was already used for another checkout`);
+  }
   requireOpen(sql);
   const session = sql.one<SessionRow>("SELECT * FROM sessions WHERE id = ?", sale.sessionId);
   if (!session || session.status !== "completed") {

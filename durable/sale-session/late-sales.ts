@@ -118,7 +118,8 @@ export class LateSales {
     try {
       unwrap(await this.host.inventory(s.event_id).claimLateSale(s.session_id, input.id, input.items, occurredAt, actor));
     } catch (error) {
-      if (error instanceof AppError) dropIntent(this.host.store.sql, input.id);
+      // Refused (a 4xx): nothing was claimed. Anything else may have been: ask again later.
+      if (error instanceof AppError && error.status < 500) dropIntent(this.host.store.sql, input.id);
       else this.host.retryLater();
       throw error;
     }
