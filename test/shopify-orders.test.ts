@@ -171,6 +171,37 @@ describe("conflict rule 1: sold at a register and online at the same moment", ()
   });
 });
 
+describe("a sale made offline and uploaded after its session ended, and the online channel", () => {
+  it("whichever reaches the Inventory first has the item: an item sold online meanwhile refuses the late upload, and an order after the late sale is a double sale", async () => {
+    const { eventId, registerKey } = await enabledEvent("lateon", 3);
+    await createSession(eventId, "s1");
+    expect((await call("POST", `/v1/events/${eventId}/sessions/s1/complete`)).status).toBe(200);
+    const upload = (items: string[]) =>
+      call("POST", `/v1/events/${eventId}/sessions/s1/transactions/batch`, {
+        key: registerKey,
+        body: { transactions: [{ id: crypto.randomUUID(), registerId: "reg-1", shopperCode: "S-1", items }] },
+      });
+    // Between sessions, an online order takes T0001 (the Inventory decides); the late upload of it is refused.
+    await orderOnline(eventId, "T0001", "10.00");
+    await deliver("orders/create", `${eventId}-T0001`);
+    await vi.waitFor(async () => expect((await call("GET", `/v1/events/${eventId}/items/T0001`)).body.status).toBe("sold"));
+    const refused = (await upload(["T0001", "T0002"])).body.results[0];
+    expect(refused).toMatchObject({ status: 409, error: { code: "ITEM_UNAVAILABLE", details: { items: ["T0001"], reasons: { T0001: "sold_online" } } } });
+    expect((await call("GET", `/v1/events/${eventId}/items/T0002`)).body.status).toBe("locked");
+    // The late sale of T0002 goes through, and Shopify's quantity follows to 0.
+    const late = (await upload(["T0002"])).body.results[0];
+    expect(late.status).toBe(201);
+    await vi.waitFor(async () => expect((await productsOf(eventId)).get(`${eventId}-T0002`)!.variants[0]!.inventoryQuantity).toBe(0), { timeout: 10_000, interval: 100 });
+    // An order for T0002 that Shopify still took (before the zero reached it) is a double sale: the register's sale stands.
+    const order = await orderOnline(eventId, "T0002", "10.25", "BYPASS");
+    await deliver("orders/create", `${eventId}-T0002`);
+    await vi.waitFor(async () => expect((await status(eventId)).syncMetadata.conflictCount).toBe(1));
+    const conflicts = (await call("GET", `/v1/events/${eventId}/shopify/conflicts`)).body.conflicts;
+    expect(conflicts[0]).toMatchObject({ itemId: "T0002", kind: "double_sale", ours: { status: "sold", transactionId: late.id }, theirs: { orderName: order.name } });
+    expect((await call("GET", `/v1/events/${eventId}/items/T0002`)).body.soldTransactionId).toBe(late.id);
+  });
+});
+
 describe("the inbound reconcile", () => {
   it("makes the sale of an order whose webhook was lost, once, however often it runs", async () => {
     const { eventId, registerKey } = await enabledEvent("lost", 2);

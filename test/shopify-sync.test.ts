@@ -218,6 +218,26 @@ describe("never twice", () => {
     expect(await quantityOf(eventId, "T0002")).toBe(1);
   });
 
+  it("a stale compare of one item does not hold back the others of the same call: they reach Shopify at once", async () => {
+    const { eventId, registerKey } = await enabledEvent("stale-one", 2);
+    const product = (await productsOf(eventId)).get(`${eventId}-T0001`)!;
+    const locations = await gql(`{ locations(first: 1) { nodes { id } } }`);
+    // Shopify already shows T0001 at 0 (as after an online order), so the call's compare from 1 goes stale for it.
+    const edit = await gql(
+      `mutation Edit($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input) @idempotent(key: "${eventId}-zero") { userErrors { code message } } }`,
+      { input: { name: "available", reason: "correction", quantities: [{ inventoryItemId: product.variants[0]!.inventoryItemId, locationId: locations.body.data.locations.nodes[0].id, quantity: 0, changeFromQuantity: null }] } },
+    );
+    expect(edit.body.data.inventorySetQuantities.userErrors).toEqual([]);
+    await createSession(eventId, "s1");
+    const sold = Date.now();
+    expect((await checkout(eventId, "s1", registerKey, ["T0001", "T0002"])).status).toBe(201);
+    // Well before the outbox's resend delay (30 s): T0002 went again in a second call.
+    await vi.waitFor(async () => expect(await quantityOf(eventId, "T0002")).toBe(0), { timeout: 5_000, interval: 25 });
+    expect(Date.now() - sold).toBeLessThan(5_000);
+    await settled(eventId);
+    expect((await status(eventId)).syncMetadata.conflictCount).toBe(0);
+  });
+
   it("a stale compare is recorded as a conflict with both quantities, and ours is pushed back from Shopify's", async () => {
     const { eventId, registerKey } = await enabledEvent("stale", 2);
     const product = (await productsOf(eventId)).get(`${eventId}-T0001`)!;

@@ -5,6 +5,8 @@ import { productSetVariables, quantityKey } from "./mapping";
 
 /** Shopify takes at most 250 quantities in one inventorySetQuantities. */
 const QUANTITIES_PER_CALL = 250;
+/** Calls for one page of quantities when compares go stale (each retries only what did not apply). */
+const STALE_ATTEMPTS = 3;
 
 type UserError = { field?: string[] | null; message: string; code?: string | null };
 
@@ -59,10 +61,15 @@ export async function pushPlan(client: ShopifyClient, plan: ShopifyPlan, locatio
   const changes = plan.entries.filter((e) => state.get(e.itemId)!.acked !== e.desired);
   const conflicts: ShopifyConflict[] = [];
   for (let i = 0; i < changes.length; i += QUANTITIES_PER_CALL) {
-    const page = changes.slice(i, i + QUANTITIES_PER_CALL);
-    const outcome = await setQuantities(client, plan.eventId, locationId, page, state);
-    for (const entry of outcome.applied) pushed.set(entry.itemId, { ...(pushed.get(entry.itemId) ?? { itemId: entry.itemId, seq: entry.seq }), quantity: entry.desired });
-    conflicts.push(...outcome.conflicts);
+    let page = changes.slice(i, i + QUANTITIES_PER_CALL);
+    // A stale compare fails the whole call: the items it did not apply for that reason go again at
+    // once (Shopify was just read to hold what we expected), not after the outbox's resend delay.
+    for (let attempt = 0; attempt < STALE_ATTEMPTS && page.length > 0; attempt++) {
+      const outcome = await setQuantities(client, plan.eventId, locationId, page, state);
+      for (const entry of outcome.applied) pushed.set(entry.itemId, { ...(pushed.get(entry.itemId) ?? { itemId: entry.itemId, seq: entry.seq }), quantity: entry.desired });
+      conflicts.push(...outcome.conflicts);
+      page = outcome.again;
+    }
   }
   // Entries needing nothing (already in step) are acknowledged too, so they leave the outbox.
   for (const entry of plan.entries) {
@@ -79,7 +86,7 @@ async function setQuantities(
   locationId: string,
   entries: readonly ShopifyPlanEntry[],
   state: Map<string, { listing: ShopifyListing | null; acked: number | null }>,
-): Promise<{ applied: ShopifyPlanEntry[]; conflicts: ShopifyConflict[] }> {
+): Promise<{ applied: ShopifyPlanEntry[]; conflicts: ShopifyConflict[]; again: ShopifyPlanEntry[] }> {
   const quantities = entries.map((e) => ({
     inventoryItemId: state.get(e.itemId)!.listing!.inventoryItemId,
     locationId,
@@ -92,7 +99,7 @@ async function setQuantities(
     input: { name: "available", reason: "correction", referenceDocumentUri: `consignment://${eventId}/availability`, quantities },
   });
   const errors = data.inventorySetQuantities.userErrors;
-  if (errors.length === 0) return { applied: [...entries], conflicts: [] };
+  if (errors.length === 0) return { applied: [...entries], conflicts: [], again: [] };
   if (!errors.every((e) => e.code === "CHANGE_FROM_QUANTITY_STALE")) throw refused("inventorySetQuantities", entries.map((e) => e.itemId).join(","), errors);
   // A stale compare: read what Shopify holds, item by item. Where it already shows what we want
   // the change is done; where it still shows what we expected the call did not apply (it goes
@@ -100,13 +107,15 @@ async function setQuantities(
   const actual = await availableQuantities(client, locationId, entries.map((e) => state.get(e.itemId)!.listing!.inventoryItemId));
   const applied: ShopifyPlanEntry[] = [];
   const conflicts: ShopifyConflict[] = [];
+  const again: ShopifyPlanEntry[] = [];
   for (const entry of entries) {
     const theirs = actual.get(state.get(entry.itemId)!.listing!.inventoryItemId) ?? null;
     const expected = state.get(entry.itemId)!.acked;
     if (theirs === entry.desired) applied.push(entry);
     else if (theirs !== expected) conflicts.push({ itemId: entry.itemId, kind: "quantity_stale", ours: { expected, wanted: entry.desired }, theirs: { quantity: theirs } });
+    else again.push(entry);
   }
-  return { applied, conflicts };
+  return { applied, conflicts, again };
 }
 
 async function availableQuantities(client: ShopifyClient, locationId: string, inventoryItemIds: string[]): Promise<Map<string, number>> {
