@@ -8,7 +8,9 @@
 //     the event's Inventory shows the item sold online (the running session refuses it from then on;
 //     one checkout per item at the end confirms the refusal);
 //   - a reconcile with nothing changed, at 1,000 and at 10,000 items: the API points it spends and
-//     the calls it makes (the ratio shows whether it grows with the catalogue).
+//     the calls it makes (the ratio shows whether it grows with the catalogue);
+//   - a half-price session starting: how long until Shopify acknowledged every item's new price,
+//     and the calls it took.
 // Results go into bench/results.json under "shopify" (plus registerToShopifyP95Ms and
 // listingCallsPer1000Items at the top level), merged with what bench/run.mjs wrote.
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -243,12 +245,30 @@ async function main() {
   const idleSmall = await idleReconcile(smallId);
   log(`reconcile with nothing changed: ${ITEMS} items ${idle.calls} calls, ${idle.points} points, ${idle.ms} ms; 1,000 items ${idleSmall.calls} calls, ${idleSmall.points} points, ${idleSmall.ms} ms`);
 
+  // ---------------------------------------------------------------- a discount session's prices on Shopify
+  // The next session is half price: from its start until Shopify acknowledged every new price.
+  await must("POST", `/v1/events/${eventId}/sessions/s1/complete`, undefined, [200]);
+  await waitSettled(eventId, 60_000);
+  await must("POST", `/v1/events/${eventId}/sessions`, { id: "half", name: "Half-price day", startTime: 0, endTime: 1, discount: 5000 }, [201]);
+  await emulator("DELETE", "calls");
+  const tr = performance.now();
+  await must("POST", `/v1/events/${eventId}/sessions/half/start`, undefined, [200]);
+  await waitSettled(eventId, 5 * 60_000);
+  const repricingMs = performance.now() - tr;
+  const repricingUsed = (await emulator("GET", "calls?limit=0")).body;
+  const repricingBulk = repricingUsed.byRootField.bulkOperationRunMutation?.count ?? 0;
+  const repricingCalls = repricingUsed.total + 2 * repricingBulk;
+  const sample = (await emulator("GET", "state?match=shopbench-T000001")).body.products[0]?.variants[0]?.price;
+  if (sample !== "0.94") throw new Error(`T000001 (tag $1.87) shows ${sample} on Shopify after the re-pricing, not the half price 0.94`);
+  log(`half-price session: Shopify had every new price ${(repricingMs / 1000).toFixed(1)} s after the start, ${repricingCalls} calls (${repricingBulk} bulk operation(s))`);
+
   const shopify = {
     items: ITEMS,
     listing: { ms: Math.round(listingMs), calls: callsTotal, bulkOperations: bulkOps, callsPer1000Items: Number(((callsTotal / ITEMS) * 1000).toFixed(2)) },
     registerToShopify,
     onlineToRegister,
     noChangeReconcile: { items: ITEMS, ...idle, small: { items: 1_000, ...idleSmall }, callsRatio: idleSmall.calls > 0 ? Number((idle.calls / idleSmall.calls).toFixed(2)) : null },
+    discountRepricing: { ms: Math.round(repricingMs), calls: repricingCalls, bulkOperations: repricingBulk },
   };
   const results = existsSync("bench/results.json") ? JSON.parse(readFileSync("bench/results.json", "utf8")) : {};
   Object.assign(results, {
@@ -263,6 +283,7 @@ async function main() {
   console.log(`  register sale → Shopify 0        p50 ${registerToShopify.p50Ms} ms, p95 ${registerToShopify.p95Ms} ms (budget p95 ≤ 2000), ${latencies.length} sales`);
   console.log(`  online order → register refusal  p50 ${onlineToRegister.p50Ms} ms, p95 ${onlineToRegister.p95Ms} ms (budget p95 ≤ 2000), ${onlineLatencies.length} orders`);
   console.log(`  reconcile, nothing changed       ${ITEMS} items: ${idle.calls} calls, ${idle.points} points, ${idle.ms} ms; 1,000 items: ${idleSmall.calls} calls, ${idleSmall.points} points, ${idleSmall.ms} ms`);
+  console.log(`  half-price session's prices      ${(repricingMs / 1000).toFixed(1)} s from its start until Shopify had all, ${repricingCalls} calls (${repricingBulk} bulk operation(s))`);
   clearTimeout(deadline);
   await stop();
   return 0;

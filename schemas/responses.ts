@@ -483,6 +483,7 @@ const WorkflowError = z.object({ name: z.string(), message: z.string() });
 export const ShopifyReconcileOutput = z.object({
   eventId: z.string(),
   listed: Count("Items listed"),
+  repriced: Count("Listed items whose new data (a discount session's prices) went by bulk operation"),
   pushed: Count("Items pushed"),
   conflicts: Count("Conflicts found"),
   orders: Count("Orders read"),

@@ -54,6 +54,43 @@ describe("an event not enabled for Shopify", () => {
   });
 });
 
+describe("prices follow the running session, for a large event", () => {
+  it("re-prices many listed items as one bulk operation when a discount session starts and ends, quantities untouched, while a sale's zero still goes at once", async () => {
+    const { eventId, items, registerKey } = await enabledEvent("disc-bulk", 120);
+    const bulkBefore = (await calls(eventId)).byRootField.bulkOperationRunMutation?.count ?? 0;
+    const pricesOf = async () => new Map([...(await productsOf(eventId)).values()].map((p) => [p.variants[0]!.sku!.slice(eventId.length + 1), p.variants[0]!]));
+    const expectAll = (priceOf: (cents: number) => number, except: string[] = []) =>
+      vi.waitFor(
+        async () => {
+          const now = await pricesOf();
+          expect(items.filter((it) => !except.includes(it.id) && now.get(it.id)?.price !== (priceOf(it.price) / 100).toFixed(2)).map((it) => it.id)).toEqual([]);
+        },
+        { timeout: 20_000, interval: 100 },
+      );
+    expect((await call("POST", `/v1/events/${eventId}/sessions`, { body: { id: "half", name: "Half price", startTime: 1, endTime: 2, discount: 5000 } })).status).toBe(201);
+    expect((await call("POST", `/v1/events/${eventId}/sessions/half/start`)).status).toBe(200);
+    // A sale at the start of the session: its zero does not wait for the re-pricing.
+    expect((await checkout(eventId, "half", registerKey, ["T0005"])).status).toBe(201);
+    await vi.waitFor(async () => expect(await quantityOf(eventId, "T0005")).toBe(0), { timeout: 5_000, interval: 25 });
+    await expectAll((cents) => Math.round(cents / 2));
+    await settled(eventId);
+    const during = await calls(eventId);
+    expect(during.byRootField.bulkOperationRunMutation?.count).toBe(bulkBefore + 1);
+    // One productSet at most for the sold item (its data and quantity went one by one), none for the rest.
+    expect(during.byRootField.productSet?.count ?? 0).toBeLessThanOrEqual(1);
+    // The re-pricing set no quantity: every unsold item still shows 1.
+    const quantities = await pricesOf();
+    expect(items.filter((it) => it.id !== "T0005" && quantities.get(it.id)!.inventoryQuantity !== 1).map((it) => it.id)).toEqual([]);
+    expect((await call("POST", `/v1/events/${eventId}/sessions/half/complete`)).status).toBe(200);
+    // Back to the tag price (the sold item keeps the price it sold at; it cannot be bought).
+    await expectAll((cents) => cents, ["T0005"]);
+    await settled(eventId);
+    expect((await calls(eventId)).byRootField.bulkOperationRunMutation?.count).toBe(bulkBefore + 2);
+    expect((await call("GET", `/v1/events/${eventId}/shopify/conflicts`)).body.conflicts).toEqual([]);
+    expect(await quantityOf(eventId, "T0005")).toBe(0);
+  });
+});
+
 describe("listing", () => {
   it("lists a large event with one bulk operation: one product and variant per item, as the README maps it", async () => {
     const { eventId, items } = await enabledEvent("bulk", 120);

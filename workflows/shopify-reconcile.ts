@@ -1,7 +1,7 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
 import { unwrap } from "../lib/errors";
-import { bulkListingResults, bulkState, startBulkListing, type BulkLine } from "../lib/shopify/bulk";
+import { bulkResults, bulkState, startBulkProductSet, type BulkLine, type BulkPurpose } from "../lib/shopify/bulk";
 import { ShopifyClient, ShopifyStop } from "../lib/shopify/client";
 import { shopifyConfig } from "../lib/shopify/config";
 import { readCatalogue, startCatalogueQuery } from "../lib/shopify/drift";
@@ -9,6 +9,7 @@ import { ordersSince } from "../lib/shopify/orders";
 import { pushPlan, resolveLocation } from "../lib/shopify/push";
 import { ensureWebhookSubscriptions } from "../lib/shopify/subscriptions";
 import { ShopifyReconcileParams } from "../schemas/shopify";
+import type { Inventory } from "../durable/inventory";
 
 /** Items per bulk listing (one JSONL upload and one bulk operation). */
 const BULK_PAGE = 10_000;
@@ -23,6 +24,8 @@ const MAX_POLLS = 120;
 export interface ShopifyReconcileOutput {
   eventId: string;
   listed: number;
+  /** Listed items whose new data (a discount session's prices) went by bulk operation. */
+  repriced: number;
   pushed: number;
   conflicts: number;
   /** Orders read by the inbound half, and the online sales they brought that webhooks had missed. */
@@ -48,7 +51,7 @@ export class ShopifyReconcileWorkflow extends WorkflowEntrypoint<Env, ShopifyRec
     const params = ShopifyReconcileParams.safeParse(event.payload);
     if (!params.success) throw new NonRetryableError(`invalid parameters: ${params.error.message}`);
     const { eventId } = params.data;
-    const output: ShopifyReconcileOutput = { eventId, listed: 0, pushed: 0, conflicts: 0, orders: 0, importedSales: 0 };
+    const output: ShopifyReconcileOutput = { eventId, listed: 0, repriced: 0, pushed: 0, conflicts: 0, orders: 0, importedSales: 0 };
     const config = shopifyConfig(this.env);
     if (!config) return { ...output, skipped: "Shopify is not configured" };
     const inventory = this.env.INVENTORY.getByName(eventId);
@@ -85,30 +88,16 @@ export class ShopifyReconcileWorkflow extends WorkflowEntrypoint<Env, ShopifyRec
     let afterSeq = 0;
     for (let page = 0; page < MAX_PAGES; page++) {
       const planned = await step.do(`listing ${page}: plan`, STEP, async () => {
-        const plan = unwrap(await inventory.shopifyPage(true, afterSeq, BULK_PAGE));
+        const plan = unwrap(await inventory.shopifyPage("unlisted", afterSeq, BULK_PAGE));
         return { count: plan.entries.length, lastSeq: plan.entries.at(-1)?.seq ?? afterSeq };
       });
       if (planned.count === 0) break;
       if (planned.count >= BULK_MIN) {
-        const started = await step.do(`listing ${page}: start bulk`, STEP, () =>
-          guarded(async (client) => {
-            const plan = unwrap(await inventory.shopifyPage(true, afterSeq, BULK_PAGE));
-            const bulk = await startBulkListing(client, eventId, plan.entries, locationId.id);
-            return { operationId: bulk.operationId, lines: bulk.lines };
-          }),
-        );
-        const url = await this.awaitBulk(step, `listing ${page}`, started.operationId, guarded);
-        const recorded = await step.do(`listing ${page}: results`, STEP, async () => {
-          const results = await bulkListingResults(url, started.lines as BulkLine[]);
-          const done = unwrap(await inventory.shopifyRecord({ pushed: results.pushed, conflicts: [] }));
-          if (results.failed.length > 0) console.warn(`shopify-reconcile ${eventId}: ${results.failed.length} item(s) not listed by the bulk operation`, results.failed.slice(0, 5));
-          return { listed: results.pushed.length, done: done.done };
-        });
-        output.listed += recorded.listed;
+        output.listed += await this.bulkPage(step, `listing ${page}`, "listing", inventory, eventId, afterSeq, locationId.id, guarded);
       } else {
         const pushed = await step.do(`listing ${page}: one by one`, STEP, () =>
           guarded(async (client) => {
-            const plan = unwrap(await inventory.shopifyPage(true, afterSeq, BULK_PAGE));
+            const plan = unwrap(await inventory.shopifyPage("unlisted", afterSeq, BULK_PAGE));
             const outcome = await pushPlan(client, plan, locationId.id);
             unwrap(await inventory.shopifyRecord(outcome));
             return { listed: outcome.pushed.filter((p) => p.listing).length, conflicts: outcome.conflicts.length };
@@ -120,12 +109,25 @@ export class ShopifyReconcileWorkflow extends WorkflowEntrypoint<Env, ShopifyRec
       afterSeq = planned.lastSeq;
     }
 
+    // Listed items whose only change is their data (every price, when a discount session starts or
+    // ends): a bulk operation per page when many (quantities untouched); a few go with the pushes below.
+    afterSeq = 0;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const planned = await step.do(`repricing ${page}: plan`, STEP, async () => {
+        const plan = unwrap(await inventory.shopifyPage("data", afterSeq, BULK_PAGE));
+        return { count: plan.entries.length, lastSeq: plan.entries.at(-1)?.seq ?? afterSeq };
+      });
+      if (planned.count < BULK_MIN) break;
+      output.repriced += await this.bulkPage(step, `repricing ${page}`, "repricing", inventory, eventId, afterSeq, locationId.id, guarded);
+      afterSeq = planned.lastSeq;
+    }
+
     // Every listed item whose data or availability Shopify has not acknowledged, page by page.
     afterSeq = 0;
     for (let page = 0; page < MAX_PAGES; page++) {
       const pushed = await step.do(`push ${page}`, STEP, () =>
         guarded(async (client) => {
-          const plan = unwrap(await inventory.shopifyPage(false, afterSeq, PUSH_PAGE));
+          const plan = unwrap(await inventory.shopifyPage("listed", afterSeq, PUSH_PAGE));
           if (plan.entries.length === 0) return { count: 0, lastSeq: afterSeq, pushed: 0, conflicts: 0 };
           const outcome = await pushPlan(client, plan, locationId.id);
           unwrap(await inventory.shopifyRecord(outcome));
@@ -191,6 +193,37 @@ export class ShopifyReconcileWorkflow extends WorkflowEntrypoint<Env, ShopifyRec
       });
     }
     return output;
+  }
+
+  /**
+   * One page of items (`purpose`: never listed, or listed with only data to push) as one bulk
+   * `productSet`: started, waited for, and its results recorded. Returns how many items it pushed.
+   */
+  private async bulkPage(
+    step: WorkflowStep,
+    label: string,
+    purpose: BulkPurpose,
+    inventory: DurableObjectStub<Inventory>,
+    eventId: string,
+    afterSeq: number,
+    locationId: string,
+    guarded: <T>(fn: (client: ShopifyClient) => Promise<T>) => Promise<T>,
+  ): Promise<number> {
+    const kind = purpose === "listing" ? "unlisted" : "data";
+    const started = await step.do(`${label}: start bulk`, STEP, () =>
+      guarded(async (client) => {
+        const plan = unwrap(await inventory.shopifyPage(kind, afterSeq, BULK_PAGE));
+        const bulk = await startBulkProductSet(client, eventId, plan.entries, locationId, purpose);
+        return { operationId: bulk.operationId, lines: bulk.lines };
+      }),
+    );
+    const url = await this.awaitBulk(step, label, started.operationId, guarded);
+    return step.do(`${label}: results`, STEP, async () => {
+      const results = await bulkResults(url, started.lines as BulkLine[]);
+      unwrap(await inventory.shopifyRecord({ pushed: results.pushed, conflicts: [] }));
+      if (results.failed.length > 0) console.warn(`shopify-reconcile ${eventId}: ${results.failed.length} item(s) not pushed by the bulk ${purpose}`, results.failed.slice(0, 5));
+      return results.pushed.length;
+    });
   }
 
   /** Polls a bulk operation (sleeping between polls, 1 s growing to 10 s) until it ends; its results URL. */

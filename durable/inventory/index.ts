@@ -30,6 +30,7 @@ import {
   conflictsPage,
   planFor,
   planPage,
+  type PlanPageKind,
   recordConflicts,
   recordFailure,
   recordPushed,
@@ -336,9 +337,9 @@ export class Inventory extends DurableObject<Env> {
     return attempt(() => planFor(this.sql, requireEvent(this.sql).id, itemIds));
   }
 
-  /** A page of the outbox for the reconcile workflow (unlisted items, or listed ones). */
-  async shopifyPage(unlisted: boolean, afterSeq: number, limit: number): Promise<Result<ShopifyPlan>> {
-    return attempt(() => planPage(this.sql, requireEvent(this.sql).id, unlisted, afterSeq, Math.min(limit, 10_000)));
+  /** A page of the outbox for the reconcile workflow: unlisted items, listed ones with only data to push, or every listed one. */
+  async shopifyPage(kind: PlanPageKind, afterSeq: number, limit: number): Promise<Result<ShopifyPlan>> {
+    return attempt(() => planPage(this.sql, requireEvent(this.sql).id, kind, afterSeq, Math.min(limit, 10_000)));
   }
 
   /** Records what Shopify acknowledged and any stale compare; items changed meanwhile go again. */

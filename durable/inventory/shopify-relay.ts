@@ -37,8 +37,8 @@ export class ShopifyRelay {
     if (!shopifyConfig(env)) return;
     const eventId = this.ctx.eventId();
     for (;;) {
-      const { itemIds, needsListing } = storage.transactionSync(() => takeForRelay(sql, Date.now(), RELAY_BATCH));
-      if (needsListing) await this.startReconcile({ eventId, reason: "alarm" }).catch((error) => console.warn("could not start shopify-reconcile", error));
+      const { itemIds, needsBulk } = storage.transactionSync(() => takeForRelay(sql, Date.now(), RELAY_BATCH));
+      if (needsBulk) await this.startReconcile({ eventId, reason: "alarm" }).catch((error) => console.warn("could not start shopify-reconcile", error));
       if (itemIds.length === 0) break;
       try {
         await env.SHOPIFY_SYNC_QUEUE.send({ v: 1, eventId, itemIds });

@@ -14,8 +14,11 @@ import type { ItemRow } from "./schema";
  * Shopify are made by the `shopify-sync` consumer and the `shopify-reconcile` workflow.
  */
 
-/** More unlisted items than this go through a bulk listing (the workflow), not one call each. */
-export const BULK_LISTING_THRESHOLD = 50;
+/**
+ * More unlisted items than this go through a bulk listing (the workflow), not one call each; so do
+ * more listed items than this whose only change is their data (a discount session's prices).
+ */
+export const BULK_THRESHOLD = 50;
 /** A sent outbox row not acknowledged after this long is sent again. */
 export const RESEND_AFTER_MS = 30_000;
 
@@ -40,6 +43,22 @@ export const desiredQuantity = (row: Pick<ItemRow, "status"> & { held: number })
 
 /** The same, in SQL, for the item row `alias`. */
 const DESIRED_SQL = (alias: string) => `CASE WHEN ${alias}.status IN ('modifiable', 'locked') AND NOT ${HELD_SQL(alias)} THEN 1 ELSE 0 END`;
+
+/**
+ * A listed item whose only change Shopify lacks is its data (say, its price when a discount
+ * session starts or ends): its quantity there is the one it should have. Such items can be pushed
+ * as one bulk operation without touching quantities.
+ */
+const DATA_ONLY_SQL = (alias: string) =>
+  `(${alias}.shopify_id IS NOT NULL AND COALESCE(${alias}.shopify_pushed_version, -1) < ${alias}.data_version AND ${alias}.shopify_quantity IS ${DESIRED_SQL(alias)})`;
+
+/** Which outbox rows a page of the plan takes: never listed, listed with only data to push, or every listed one. */
+export type PlanPageKind = "unlisted" | "data" | "listed";
+const PAGE_FILTER: Record<PlanPageKind, string> = {
+  unlisted: "i.shopify_id IS NULL",
+  data: DATA_ONLY_SQL("i"),
+  listed: "i.shopify_id IS NOT NULL",
+};
 
 /**
  * Turns the event's Shopify channel on or off. Turning it on puts every item in the outbox (the
@@ -73,14 +92,17 @@ export function setEnabled(sql: Sql, enabled: boolean, actor: Actor, now: number
  * while; conflicts wait for a person. Unlisted items go here only while they are few; a larger
  * listing is the workflow's (one bulk operation instead of a call each). Marks them sent.
  */
-export function takeForRelay(sql: Sql, now: number, limit: number): { itemIds: string[]; needsListing: boolean } {
+export function takeForRelay(sql: Sql, now: number, limit: number): { itemIds: string[]; needsBulk: boolean } {
   const state = shopifyRow(sql);
-  if (!state.enabled || state.stopped) return { itemIds: [], needsListing: false };
-  const unlisted = countUnlisted(sql);
-  const listingByBulk = unlisted > BULK_LISTING_THRESHOLD;
+  if (!state.enabled || state.stopped) return { itemIds: [], needsBulk: false };
+  const listingByBulk = countWaiting(sql, "i.shopify_id IS NULL") > BULK_THRESHOLD;
+  const repricingByBulk = countWaiting(sql, DATA_ONLY_SQL("i")) > BULK_THRESHOLD;
+  // Whatever goes by bulk is left to the workflow; everything else (availability first of all)
+  // goes one message at a time, at once.
   const rows = sql.all<{ item_id: string }>(
     `SELECT o.item_id FROM shopify_outbox o JOIN items i ON i.id = o.item_id
-       WHERE o.conflict = 0 AND (o.sent_at IS NULL OR o.sent_at < ?) ${listingByBulk ? "AND i.shopify_id IS NOT NULL" : ""}
+       WHERE o.conflict = 0 AND (o.sent_at IS NULL OR o.sent_at < ?)
+         ${listingByBulk ? "AND i.shopify_id IS NOT NULL" : ""} ${repricingByBulk ? `AND NOT ${DATA_ONLY_SQL("i")}` : ""}
        ORDER BY o.seq LIMIT ?`,
     now - RESEND_AFTER_MS,
     limit,
@@ -89,7 +111,7 @@ export function takeForRelay(sql: Sql, now: number, limit: number): { itemIds: s
   if (itemIds.length > 0) {
     sql.run("UPDATE shopify_outbox SET sent_at = ? WHERE item_id IN (SELECT value FROM json_each(?))", now, JSON.stringify(itemIds));
   }
-  return { itemIds, needsListing: listingByBulk };
+  return { itemIds, needsBulk: listingByBulk || repricingByBulk };
 }
 
 /** Whether anything in the outbox still waits (for the alarm). */
@@ -97,11 +119,11 @@ export function outboxWaiting(sql: Sql): boolean {
   return sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM (SELECT 1 FROM shopify_outbox WHERE conflict = 0 LIMIT 1)")!.n > 0;
 }
 
-/** Unlisted items waiting, counted only up to just past the bulk threshold (this runs after every commit). */
-const countUnlisted = (sql: Sql) =>
+/** Outbox rows of items matching `filter` (on `i`), counted only up to just past the bulk threshold (this runs after every commit). */
+const countWaiting = (sql: Sql, filter: string) =>
   sql.one<{ n: number }>(
-    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM shopify_outbox o JOIN items i ON i.id = o.item_id WHERE o.conflict = 0 AND i.shopify_id IS NULL LIMIT ?)",
-    BULK_LISTING_THRESHOLD + 1,
+    `SELECT COUNT(*) AS n FROM (SELECT 1 FROM shopify_outbox o JOIN items i ON i.id = o.item_id WHERE o.conflict = 0 AND ${filter} LIMIT ?)`,
+    BULK_THRESHOLD + 1,
   )!.n;
 
 /** What a push must do for these items (only those still in the outbox and not in conflict). */
@@ -116,13 +138,12 @@ export function planFor(sql: Sql, eventId: string, itemIds: readonly string[]): 
 }
 
 /** A page of the outbox for the workflow: unlisted items first when `unlisted`, else listed ones. */
-export function planPage(sql: Sql, eventId: string, unlisted: boolean, afterSeq: number, limit: number): ShopifyPlan {
+export function planPage(sql: Sql, eventId: string, kind: PlanPageKind, afterSeq: number, limit: number): ShopifyPlan {
   const state = shopifyRow(sql);
   const rows = sql.all<ItemRow & { seq: number; held: number }>(
     `SELECT i.*, o.seq, ${HELD_SQL("i")} AS held FROM shopify_outbox o JOIN items i ON i.id = o.item_id
-       WHERE o.conflict = 0 AND o.seq > ? AND (i.shopify_id IS NULL) = ? ORDER BY o.seq LIMIT ?`,
+       WHERE o.conflict = 0 AND o.seq > ? AND ${PAGE_FILTER[kind]} ORDER BY o.seq LIMIT ?`,
     afterSeq,
-    unlisted ? 1 : 0,
     limit,
   );
   return { eventId, enabled: Boolean(state.enabled), stopped: Boolean(state.stopped), locationId: state.location_id, entries: rows.map((r) => entryOf(r, state.priced_discount)) };

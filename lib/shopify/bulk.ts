@@ -4,13 +4,18 @@ import { BULK_OPERATION, BULK_PRODUCT_SET, BULK_RUN_MUTATION, STAGED_UPLOADS_CRE
 import { productSetVariables } from "./mapping";
 
 /**
- * A first listing of many items as one bulk operation: the `productSet` variables of every item
- * as JSONL, uploaded to a staged target, then `bulkOperationRunMutation` runs it on Shopify's side.
- * A few calls for thousands of items instead of one each (Shopify's bulk import guide).
+ * Many items' `productSet` as one bulk operation: the variables of every item as JSONL, uploaded to
+ * a staged target, then `bulkOperationRunMutation` runs it on Shopify's side. A few calls for
+ * thousands of items instead of one each (Shopify's bulk import guide). A first listing sets each
+ * new variant's quantity; a re-pricing of listed items (a discount session starting or ending)
+ * leaves quantities alone, as they move only by compare-and-set.
  */
 
-/** One line of a bulk listing: which item (and which change of it) the line lists. */
-export type BulkLine = [itemId: string, seq: number, dataVersion: number, quantity: number];
+/** One line of a bulk operation: which item (and which change of it), and the quantity it sets (null: none). */
+export type BulkLine = [itemId: string, seq: number, dataVersion: number, quantity: number | null];
+
+/** A first listing (with quantities) or a re-pricing of listed items (data only). */
+export type BulkPurpose = "listing" | "repricing";
 
 export interface StartedBulk {
   operationId: string;
@@ -19,15 +24,16 @@ export interface StartedBulk {
 
 type UserError = { field?: string[] | null; message: string; code?: string | null };
 
-export async function startBulkListing(client: ShopifyClient, eventId: string, entries: readonly ShopifyPlanEntry[], locationId: string): Promise<StartedBulk> {
-  const lines: BulkLine[] = entries.map((e) => [e.itemId, e.seq, e.dataVersion, e.desired]);
-  const jsonl = entries.map((e) => JSON.stringify(productSetVariables(eventId, e.item, locationId, e.desired))).join("\n") + "\n";
+export async function startBulkProductSet(client: ShopifyClient, eventId: string, entries: readonly ShopifyPlanEntry[], locationId: string, purpose: BulkPurpose): Promise<StartedBulk> {
+  const quantity = (e: ShopifyPlanEntry) => (purpose === "listing" ? e.desired : null);
+  const lines: BulkLine[] = entries.map((e) => [e.itemId, e.seq, e.dataVersion, quantity(e)]);
+  const jsonl = entries.map((e) => JSON.stringify(productSetVariables(eventId, e.item, locationId, quantity(e)))).join("\n") + "\n";
   const file = new Blob([jsonl], { type: "text/jsonl" });
 
   const staged = await client.request<{
     stagedUploadsCreate: { stagedTargets: { url: string | null; parameters: { name: string; value: string }[] }[] | null; userErrors: UserError[] };
   }>(STAGED_UPLOADS_CREATE, {
-    input: [{ resource: "BULK_MUTATION_VARIABLES", filename: `listing-${eventId}.jsonl`, mimeType: "text/jsonl", httpMethod: "POST", fileSize: String(file.size) }],
+    input: [{ resource: "BULK_MUTATION_VARIABLES", filename: `${purpose}-${eventId}.jsonl`, mimeType: "text/jsonl", httpMethod: "POST", fileSize: String(file.size) }],
   });
   const target = staged.stagedUploadsCreate.stagedTargets?.[0];
   if (staged.stagedUploadsCreate.userErrors.length > 0 || !target?.url) {
@@ -39,14 +45,14 @@ export async function startBulkListing(client: ShopifyClient, eventId: string, e
   // The staged target is a plain multipart POST: its parameters first, the file last.
   const form = new FormData();
   for (const p of target.parameters) form.append(p.name, p.value);
-  form.append("file", file, `listing-${eventId}.jsonl`);
+  form.append("file", file, `${purpose}-${eventId}.jsonl`);
   const upload = await fetch(target.url, { method: "POST", body: form });
   if (!upload.ok) throw new Error(`the staged upload answered HTTP ${upload.status}`);
 
   const run = await client.request<{ bulkOperationRunMutation: { bulkOperation: { id: string } | null; userErrors: UserError[] } }>(BULK_RUN_MUTATION, {
     mutation: BULK_PRODUCT_SET,
     path,
-    clientIdentifier: `listing:${eventId}`,
+    clientIdentifier: `${purpose}:${eventId}`,
   });
   const op = run.bulkOperationRunMutation;
   if (op.userErrors.length > 0 || !op.bulkOperation) {
@@ -76,11 +82,13 @@ export async function bulkState(client: ShopifyClient, operationId: string): Pro
 }
 
 /**
- * Reads a finished bulk listing's results (JSONL, one line per input line, `__lineNumber` naming
- * it): the GIDs of each listed item. Lines with userErrors are left out (the item stays in the
- * outbox and goes again one by one, where an error stops with its message).
+ * Reads a finished bulk operation's results (JSONL, one line per input line, `__lineNumber` naming
+ * it): the GIDs of each item, its data version now on Shopify, and the quantity a listing line set
+ * (a re-pricing line records none: quantities are confirmed only by their compare-and-set). Lines
+ * with userErrors are left out (the item stays in the outbox and goes again one by one, where an
+ * error stops with its message).
  */
-export async function bulkListingResults(url: string, lines: readonly BulkLine[]): Promise<{ pushed: ShopifyPushed[]; failed: { itemId: string; message: string }[] }> {
+export async function bulkResults(url: string, lines: readonly BulkLine[]): Promise<{ pushed: ShopifyPushed[]; failed: { itemId: string; message: string }[] }> {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`bulk results answered HTTP ${response.status}`);
   // JSONL (not text/*): read as bytes and decode as UTF-8.
@@ -110,7 +118,7 @@ export async function bulkListingResults(url: string, lines: readonly BulkLine[]
       seq,
       listing: { productId: result.product.id, variantId: variant.id, inventoryItemId: variant.inventoryItem.id },
       pushedVersion: dataVersion,
-      quantity: variant.inventoryQuantity ?? quantity,
+      ...(quantity === null ? {} : { quantity: variant.inventoryQuantity ?? quantity }),
     });
   }
   return { pushed, failed };
