@@ -89,8 +89,9 @@ export function setEnabled(sql: Sql, enabled: boolean, actor: Actor, now: number
 
 /**
  * Outbox rows to hand to `shopify-sync` now: never sent, or sent and not acknowledged for a
- * while; conflicts wait for a person. Unlisted items go here only while they are few; a larger
- * listing is the workflow's (one bulk operation instead of a call each). Marks them sent.
+ * while; conflicts wait for a person. Unlisted items go here only while they are few, and so do
+ * listed items with only new data to push (a re-pricing); more of either is the workflow's (one
+ * bulk operation instead of a call each). Marks them sent.
  */
 export function takeForRelay(sql: Sql, now: number, limit: number): { itemIds: string[]; needsBulk: boolean } {
   const state = shopifyRow(sql);
@@ -137,7 +138,7 @@ export function planFor(sql: Sql, eventId: string, itemIds: readonly string[]): 
   return { eventId, enabled: Boolean(state.enabled), stopped: Boolean(state.stopped), locationId: state.location_id, entries: rows.map((r) => entryOf(r, state.priced_discount)) };
 }
 
-/** A page of the outbox for the workflow: unlisted items first when `unlisted`, else listed ones. */
+/** A page of the outbox for the workflow, in outbox order after `afterSeq`: the items of `kind` (see PlanPageKind). */
 export function planPage(sql: Sql, eventId: string, kind: PlanPageKind, afterSeq: number, limit: number): ShopifyPlan {
   const state = shopifyRow(sql);
   const rows = sql.all<ItemRow & { seq: number; held: number }>(
