@@ -13,6 +13,17 @@ import { call, checkout, createSession, expectError, item, seedEvent } from "./h
 import { control, gql, unique } from "./shopify-emulator-helpers";
 import { calls, enabledEvent, productsOf, quantityOf, settled, status } from "./shopify-helpers";
 
+/** Sets an item's available quantity on Shopify's side, as someone in its admin would (no compare). */
+async function setOnShopify(eventId: string, itemId: string, quantity: number) {
+  const product = (await productsOf(eventId)).get(`${eventId}-${itemId}`)!;
+  const locations = await gql(`{ locations(first: 1) { nodes { id } } }`);
+  const edit = await gql(
+    `mutation Edit($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input) @idempotent(key: "${eventId}-${itemId}-${quantity}") { userErrors { code message } } }`,
+    { input: { name: "available", reason: "correction", quantities: [{ inventoryItemId: product.variants[0]!.inventoryItemId, locationId: locations.body.data.locations.nodes[0].id, quantity, changeFromQuantity: null }] } },
+  );
+  expect(edit.body.data.inventorySetQuantities.userErrors).toEqual([]);
+}
+
 describe("an event not enabled for Shopify", () => {
   it("lists nothing and calls Shopify for nothing, whatever it sells", async () => {
     const eventId = unique("off");
@@ -257,14 +268,8 @@ describe("never twice", () => {
 
   it("a stale compare of one item does not hold back the others of the same call: they reach Shopify at once", async () => {
     const { eventId, registerKey } = await enabledEvent("stale-one", 2);
-    const product = (await productsOf(eventId)).get(`${eventId}-T0001`)!;
-    const locations = await gql(`{ locations(first: 1) { nodes { id } } }`);
     // Shopify already shows T0001 at 0 (as after an online order), so the call's compare from 1 goes stale for it.
-    const edit = await gql(
-      `mutation Edit($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input) @idempotent(key: "${eventId}-zero") { userErrors { code message } } }`,
-      { input: { name: "available", reason: "correction", quantities: [{ inventoryItemId: product.variants[0]!.inventoryItemId, locationId: locations.body.data.locations.nodes[0].id, quantity: 0, changeFromQuantity: null }] } },
-    );
-    expect(edit.body.data.inventorySetQuantities.userErrors).toEqual([]);
+    await setOnShopify(eventId, "T0001", 0);
     await createSession(eventId, "s1");
     const sold = Date.now();
     expect((await checkout(eventId, "s1", registerKey, ["T0001", "T0002"])).status).toBe(201);
@@ -277,14 +282,8 @@ describe("never twice", () => {
 
   it("a stale compare is recorded as a conflict with both quantities, and ours is pushed back from Shopify's", async () => {
     const { eventId, registerKey } = await enabledEvent("stale", 2);
-    const product = (await productsOf(eventId)).get(`${eventId}-T0001`)!;
-    const locations = await gql(`{ locations(first: 1) { nodes { id } } }`);
     // Someone sets the quantity to 5 on Shopify's side.
-    const edit = await gql(
-      `mutation Edit($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input) @idempotent(key: "${eventId}-edit") { userErrors { code message } } }`,
-      { input: { name: "available", reason: "correction", quantities: [{ inventoryItemId: product.variants[0]!.inventoryItemId, locationId: locations.body.data.locations.nodes[0].id, quantity: 5, changeFromQuantity: null }] } },
-    );
-    expect(edit.body.data.inventorySetQuantities.userErrors).toEqual([]);
+    await setOnShopify(eventId, "T0001", 5);
     await createSession(eventId, "s1");
     expect((await checkout(eventId, "s1", registerKey, ["T0001"])).status).toBe(201);
     await vi.waitFor(async () => expect((await status(eventId)).syncMetadata.conflictCount).toBe(1), { timeout: 10_000, interval: 25 });
