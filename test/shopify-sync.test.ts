@@ -266,6 +266,25 @@ describe("never twice", () => {
     expect(await quantityOf(eventId, "T0002")).toBe(1);
   });
 
+  it("an older push acknowledged after a newer one sends the item again: Shopify may have applied them out of order", async () => {
+    const { eventId } = await enabledEvent("late-ack", 1);
+    const item = async () => (await call("GET", `/v1/events/${eventId}/items/T0001`)).body;
+    const first = await item();
+    expect((await call("PATCH", `/v1/events/${eventId}/items/T0001`, { body: { version: first.version, title: "Renamed rain boots" } })).status).toBe(200);
+    await settled(eventId);
+    const edited = await item();
+    expect(edited.shopifyPushedVersion).toBeGreaterThan(first.shopifyPushedVersion);
+    const productSets = (await calls(eventId)).byRootField.productSet?.count ?? 0;
+    // The acknowledgement of the first listing's push arrives only now.
+    const late = await env.INVENTORY.getByName(eventId).shopifyRecord({ pushed: [{ itemId: "T0001", seq: 1, pushedVersion: first.shopifyPushedVersion }], conflicts: [] });
+    expect(late).toMatchObject({ ok: true, value: { done: 0, again: 1 } });
+    // The newest data goes again, and the item is in step once more.
+    await vi.waitFor(async () => expect((await calls(eventId)).byRootField.productSet?.count ?? 0).toBe(productSets + 1), { timeout: 10_000, interval: 25 });
+    await settled(eventId);
+    expect((await item()).shopifyPushedVersion).toBe(edited.shopifyPushedVersion);
+    expect((await productsOf(eventId)).get(`${eventId}-T0001`)!.title).toBe("Renamed rain boots");
+  });
+
   it("a stale compare of one item does not hold back the others of the same call: they reach Shopify at once", async () => {
     const { eventId, registerKey } = await enabledEvent("stale-one", 2);
     // Shopify already shows T0001 at 0 (as after an online order), so the call's compare from 1 goes stale for it.
