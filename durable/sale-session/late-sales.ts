@@ -87,7 +87,7 @@ export interface LateSaleHost {
   inventory(eventId: string): Pick<DurableObjectStub<Inventory>, "claimLateSale">;
   /** After a sale is recorded: send its message now, and write the totals to D1. */
   recorded(now: number): void;
-  /** The claim could not be asked (not refused): come back to it from the alarm. */
+  /** Come back to the intents from the alarm (the claim may not have been answered). */
   retryLater(): void;
 }
 
@@ -105,6 +105,9 @@ export class LateSales {
     if (!mayBeLate(error, s)) throw error;
     requireLateSale(store, s, input, actor, now);
     store.storage.transactionSync(() => keepIntent(store.sql, input, actor, now));
+    // Before the claim is asked: should the object stop while waiting for the Inventory, its alarm
+    // comes back to the intent (an ended session sets no other alarm).
+    this.host.retryLater();
     return this.claimAndRecord(input, actor, now);
   }
 
