@@ -50,6 +50,24 @@ describe("a sale made offline and uploaded after its session completed", () => {
     expect((await call("GET", "/v1/events/ls1/sessions/s2/items/L3")).body).toMatchObject({ status: "available" });
   });
 
+  it("can be voided by the organizer like any sale of an ended session: the consignors' entries reversed, the items back for the next session", async () => {
+    const { registerKey } = await seedEvent("ls5", items());
+    await createSession("ls5", "s1");
+    expect((await call("POST", "/v1/events/ls5/sessions/s1/complete")).status).toBe(200);
+    const late = sale(["L1", "L2"]);
+    expect(statuses(await upload("ls5", "s1", registerKey, [late]))).toEqual([201]);
+    await vi.waitFor(async () => expect(await balances("ls5")).toMatchObject({ c1: 600, c2: 1400 }), { timeout: 5000, interval: 20 });
+    // A register may not void it (the session has ended); the organizer may.
+    expectError(await call("POST", `/v1/events/ls5/sessions/s1/transactions/${late.id}/void`, { key: registerKey, body: { reason: "typed wrong" } }), 409, "SESSION_NOT_ACTIVE");
+    const voided = await call("POST", `/v1/events/ls5/sessions/s1/transactions/${late.id}/void`, { body: { reason: "entered twice" } });
+    expect(voided.body).toMatchObject({ id: late.id, status: "voided" });
+    await vi.waitFor(async () => expect(await balances("ls5")).toMatchObject({ c1: 0, c2: 0 }), { timeout: 5000, interval: 20 });
+    await vi.waitFor(async () => expect((await itemState("ls5", "L1")).status).toBe("locked"), { timeout: 5000, interval: 20 });
+    expect((await call("GET", "/v1/events/ls5/sessions/s1")).body.metadata).toMatchObject({ transactionCount: 1, voidCount: 1, soldCount: 0, totalSales: 0 });
+    await createSession("ls5", "s2");
+    expect((await call("GET", "/v1/events/ls5/sessions/s2/items/L1")).body).toMatchObject({ status: "available" });
+  });
+
   it("is refused, changing nothing, once a later session has started, or when an item has left the sale since", async () => {
     const { registerKey } = await seedEvent("ls2", items());
     await createSession("ls2", "s1");
