@@ -3,7 +3,7 @@ import { AppError } from "../../lib/errors";
 import { ONLINE_SESSION } from "../../schemas/common";
 import type { Actor } from "../../schemas/domain";
 import { requireOpen } from "./event";
-import { screen, takeLocked, type SaleRef } from "./sales";
+import { takeLocked, type SaleRef } from "./sales";
 import { itemRow, type SessionRow } from "./schema";
 import { refreshRunningSessions, type SessionContext } from "./sessions";
 
@@ -27,7 +27,7 @@ type Refusal = "unknown" | "sold" | "sold_online" | "transferred" | "unavailable
 /**
  * Claims the items of a late sale for session `sale.sessionId`, or throws having changed nothing:
  * SESSION_NOT_ACTIVE (the session is not the last one to have started, or has not completed),
- * EVENT_CLOSED, IDEMPOTENCY_KEY_REUSED (the id is another session's), ITEM_UNAVAILABLE naming
+ * EVENT_CLOSED, IDEMPOTENCY_KEY_REUSED (the id already sold something in the event), ITEM_UNAVAILABLE naming
  * each item that left the sale. The same claim again is answered the same (idempotent), also once
  * a later session started. Learns first whether a session this object believes running has ended;
  * from then on no await.
@@ -39,10 +39,9 @@ export async function claimLateSale(ctx: SessionContext, sale: LateSale, actor: 
   // the items are this sale's whatever happened since, and the session must still record it.
   const mine = (id: string) => sql.one("SELECT 1 AS x FROM items WHERE id = ? AND status = 'sold' AND sold_tx_id = ? AND sold_session_id = ?", id, sale.txId, sale.sessionId);
   if (sale.itemIds.length > 0 && sale.itemIds.every((id) => mine(id) !== null)) return { claimed: 0 };
-  // The id already sold other items here (the same id with another cart): never a second cart.
-  const before = sql.all<{ item_id: string }>("SELECT item_id FROM sales WHERE tx_id = ?", sale.txId).map((r) => r.item_id);
-  if (before.length > 0) {
-    throw new AppError("IDEMPOTENCY_KEY_REUSED", `transaction ${sale.txId} was already used for another checkout`);
+  // The id already sold something here (another cart, or a sale of another session): never again.
+  if (sql.one("SELECT 1 AS x FROM sales WHERE tx_id = ? LIMIT 1", sale.txId)) {
+    throw new AppError("IDEMPOTENCY_KEY_REUSED", `transaction ${sale.txId} was already used for another sale of this event`);
   }
   requireOpen(sql);
   const session = sql.one<SessionRow>("SELECT * FROM sessions WHERE id = ?", sale.sessionId);
@@ -56,40 +55,32 @@ export async function claimLateSale(ctx: SessionContext, sale: LateSale, actor: 
       reason: "LATER_SESSION_STARTED",
     });
   }
-  const now = ctx.now();
-  const claim = { type: "transaction.completed" as const, transactionId: sale.txId, sessionId: sale.sessionId };
   const refusals: Record<string, Refusal> = {};
   const take: SaleRef[] = [];
   for (const itemId of sale.itemIds) {
     const row = itemRow(sql, itemId);
     if (!row) refusals[itemId] = "unknown";
-    else if (row.status === "sold" && row.sold_tx_id === sale.txId && row.sold_session_id === sale.sessionId) continue;
     else if (row.status === "locked" && row.sold_tx_id === null) take.push({ itemId, txId: sale.txId, sessionId: sale.sessionId, occurredAt: sale.occurredAt });
     else refusals[itemId] = row.status === "sold" ? (row.sold_session_id === ONLINE_SESSION ? "sold_online" : "sold") : row.status === "transfer" ? "transferred" : "unavailable";
   }
+  const refused = Object.keys(refusals);
+  if (refused.length > 0) {
+    throw new AppError("ITEM_UNAVAILABLE", `${refused.length} item(s) left the sale after the session ended: ${refused.join(", ")}`, {
+      items: refused,
+      reasons: refusals,
+    });
+  }
+  const now = ctx.now();
   return ctx.transaction(() => {
-    // The id must not be another session's (screen audits the refusal).
-    if (screen(sql, [claim], actor, now).rejected.length > 0) {
-      throw new AppError("IDEMPOTENCY_KEY_REUSED", `transaction ${sale.txId} was already used in another session of this event`);
-    }
-    const refused = Object.keys(refusals);
-    if (refused.length > 0) {
-      throw new AppError("ITEM_UNAVAILABLE", `${refused.length} item(s) left the sale after the session ended: ${refused.join(", ")}`, {
-        items: refused,
-        reasons: refusals,
-      });
-    }
     const taken = takeLocked(sql, take, actor, now);
     if (taken.size !== take.length) throw new Error(`late sale ${sale.txId}: ${take.length - taken.size} item(s) could not be taken`);
-    if (take.length > 0) {
-      audit(sql, actor, now, {
-        entity: "transaction",
-        entityId: sale.txId,
-        action: "late-sale",
-        before: null,
-        after: { sessionId: sale.sessionId, items: sale.itemIds, occurredAt: sale.occurredAt },
-      });
-    }
+    audit(sql, actor, now, {
+      entity: "transaction",
+      entityId: sale.txId,
+      action: "late-sale",
+      before: null,
+      after: { sessionId: sale.sessionId, items: sale.itemIds, occurredAt: sale.occurredAt },
+    });
     return { claimed: take.length };
   });
 }

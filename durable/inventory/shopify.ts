@@ -228,7 +228,7 @@ export function recordPushed(sql: Sql, results: readonly ShopifyPushed[], now: n
       sql.run("UPDATE shopify_outbox SET sent_at = NULL WHERE item_id = ? AND conflict = 0", r.itemId);
       // No row left: a newer push was acknowledged before this older one, so Shopify may have
       // applied them out of order and hold the older data now. An item not in step goes again.
-      sql.run(
+      const requeued = sql.run(
         `INSERT INTO shopify_outbox (item_id, seq, created_at)
            SELECT i.id, (SELECT seq + 1 FROM shopify WHERE id = 1), ? FROM items i
            WHERE i.id = ? AND NOT EXISTS (SELECT 1 FROM shopify_outbox o WHERE o.item_id = i.id)
@@ -236,7 +236,7 @@ export function recordPushed(sql: Sql, results: readonly ShopifyPushed[], now: n
         now,
         r.itemId,
       );
-      sql.run("UPDATE shopify SET seq = (SELECT MAX(seq) FROM shopify_outbox) WHERE id = 1 AND seq < (SELECT MAX(seq) FROM shopify_outbox)");
+      if (requeued > 0) sql.run("UPDATE shopify SET seq = seq + 1 WHERE id = 1");
     }
   }
   if (results.length > 0) {
